@@ -1,0 +1,49 @@
+// Runs the compiled test files with node:test against one real control plane for the whole run.
+// Each test file gets the cluster through MOORING_TEST_CLUSTER and isolates itself in namespaces.
+import { spawn } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { startCluster, stopCluster } from './cluster/cluster.js';
+
+function findTests(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...findTests(p));
+    else if (name.endsWith('.test.js')) out.push(p);
+  }
+  return out.sort();
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const unitOnly = args.includes('--unit');
+  const filters = args.filter((a) => !a.startsWith('--'));
+  const root = join(process.cwd(), '.build', 'test');
+  let files = findTests(root);
+  if (filters.length) files = files.filter((f) => filters.some((flt) => relative(root, f).includes(flt)));
+  // Files named *.int.test.ts talk to the real control plane; the rest are pure unit tests.
+  if (unitOnly) files = files.filter((f) => !f.endsWith('.int.test.js'));
+  const needsCluster = files.some((f) => f.endsWith('.int.test.js'));
+
+  const cluster = needsCluster ? await startCluster() : undefined;
+  let code = 1;
+  try {
+    code = await new Promise<number>((resolveCode) => {
+      const child = spawn(
+        process.execPath,
+        ['--test', '--test-reporter=spec', `--test-concurrency=${process.env.TEST_CONCURRENCY ?? '2'}`, ...files],
+        { stdio: 'inherit', env: { ...process.env, ...(cluster ? { MOORING_TEST_CLUSTER: cluster.dir } : {}) } },
+      );
+      child.on('exit', (c, sig) => resolveCode(c ?? (sig ? 1 : 0)));
+    });
+  } finally {
+    if (cluster) await stopCluster(cluster);
+  }
+  process.exitCode = code;
+}
+
+main().catch((err: unknown) => {
+  console.error(`test run failed: ${(err as Error).stack ?? String(err)}`);
+  process.exitCode = 1;
+});
