@@ -5,7 +5,7 @@
 set -euo pipefail
 
 K8S_SRC_VERSION="1.20.5+really1.20.2-1.1+deb12u1"
-FIX="reflect2-1.0.2"
+FIX="reflect2-1.0.2-openapi-nullfix"
 CACHE_ROOT="${MOORING_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/mooring}"
 BIN_DIR="$CACHE_ROOT/kube-${K8S_SRC_VERSION}-${FIX}/bin"
 
@@ -68,6 +68,17 @@ rm -f "$R2"/*.go "$R2"/*.s
 cp /usr/share/gocode/src/github.com/modern-go/reflect2/*.go "$R2"/
 cp /usr/share/gocode/src/github.com/modern-go/reflect2/*.s "$R2"/ 2>/dev/null || true
 rm -f "$R2"/*_test.go
+
+# Second fix, found here: go-openapi's type validator treats a value as null when
+# reflect.DeepEqual(reflect.Zero(T), reflect.ValueOf(v)) holds. Since Go 1.18 an empty string in an
+# interface points at the runtime's shared zero buffer, exactly like reflect.Zero, so every "" in a
+# custom resource (spec.ignore: "", a condition with message "") is rejected as "null". Old Go never
+# made those two Values equal, so "data == nil" restores v1.20's real behaviour.
+log "applying the go-openapi empty-string fix"
+for f in vendor/k8s.io/kube-openapi/pkg/validation/validate/type.go vendor/github.com/go-openapi/validate/type.go; do
+  sed -i 's/if data == nil || reflect.DeepEqual(reflect.Zero(reflect.TypeOf(data)), reflect.ValueOf(data)) {/if data == nil {/' "$f"
+  grep -q 'if data == nil {' "$f" || { log "fix did not apply to $f"; exit 1; }
+done
 
 export CGO_ENABLED=0 GOPROXY=off GOFLAGS=-mod=vendor HOME="$WORK/home" GOCACHE="$WORK/gocache"
 mkdir -p "$HOME"

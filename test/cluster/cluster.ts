@@ -51,7 +51,20 @@ function openssl(dir: string, args: string[]): void {
 
 function makePki(dir: string): void {
   openssl(dir, ['genrsa', '-out', 'ca.key', '2048']);
-  openssl(dir, ['req', '-x509', '-new', '-nodes', '-key', 'ca.key', '-subj', '/CN=mooring-test-ca', '-days', '3650', '-out', 'ca.crt']);
+  openssl(dir, [
+    'req',
+    '-x509',
+    '-new',
+    '-nodes',
+    '-key',
+    'ca.key',
+    '-subj',
+    '/CN=mooring-test-ca',
+    '-days',
+    '3650',
+    '-out',
+    'ca.crt',
+  ]);
   openssl(dir, ['genrsa', '-out', 'server.key', '2048']);
   openssl(dir, ['req', '-new', '-key', 'server.key', '-subj', '/CN=kube-apiserver', '-out', 'server.csr']);
   writeFileSync(
@@ -60,8 +73,21 @@ function makePki(dir: string): void {
       'extendedKeyUsage=serverAuth\n',
   );
   openssl(dir, [
-    'x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial',
-    '-days', '3650', '-extfile', 'server.ext', '-out', 'server.crt',
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-days',
+    '3650',
+    '-extfile',
+    'server.ext',
+    '-out',
+    'server.crt',
   ]);
   openssl(dir, ['genrsa', '-out', 'sa.key', '2048']);
   openssl(dir, ['rsa', '-in', 'sa.key', '-pubout', '-out', 'sa.pub']);
@@ -132,14 +158,25 @@ async function waitFor(what: string, timeoutMs: number, check: () => Promise<boo
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
 
-export async function stopComponent(state: ClusterState, c: Component, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+/**
+ * SIGTERM, then SIGKILL after `graceMs`. kube-apiserver v1.20 holds open watches through its
+ * graceful shutdown for a long time, so the grace is short: tests want a restart, not a drain.
+ */
+export async function stopComponent(state: ClusterState, c: Component, graceMs = 5_000): Promise<void> {
   const pid = readPid(state, c);
   if (!pid || !isAlive(pid)) return;
-  process.kill(pid, signal);
+  const signal = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(pid, sig);
+    } catch {
+      // exited in the meantime
+    }
+  };
+  signal('SIGTERM');
   try {
-    await waitFor(`${c} (pid ${pid}) to exit`, 15_000, async () => !isAlive(pid));
+    await waitFor(`${c} (pid ${pid}) to exit`, graceMs, async () => !isAlive(pid));
   } catch {
-    process.kill(pid, 'SIGKILL');
+    signal('SIGKILL');
     await waitFor(`${c} (pid ${pid}) to die`, 5_000, async () => !isAlive(pid));
   }
 }
@@ -149,8 +186,18 @@ function apiserverGet(state: ClusterState, path: string): { status: number; body
   try {
     const out = execFileSync(
       'curl',
-      ['-sS', '--max-time', '3', '--cacert', state.caFile, '-H', `Authorization: Bearer ${state.token}`,
-        '-w', '\n%{http_code}', `${state.server}${path}`],
+      [
+        '-sS',
+        '--max-time',
+        '3',
+        '--cacert',
+        state.caFile,
+        '-H',
+        `Authorization: Bearer ${state.token}`,
+        '-w',
+        '\n%{http_code}',
+        `${state.server}${path}`,
+      ],
       { stdio: ['ignore', 'pipe', 'ignore'] },
     ).toString();
     const idx = out.lastIndexOf('\n');
@@ -161,7 +208,11 @@ function apiserverGet(state: ClusterState, path: string): { status: number; body
 }
 
 export async function waitApiserverReady(state: ClusterState, timeoutMs = 60_000): Promise<void> {
-  await waitFor('kube-apiserver /readyz', timeoutMs, async () => apiserverGet(state, '/readyz').status === 200);
+  await waitFor(
+    'kube-apiserver /readyz',
+    timeoutMs,
+    async () => apiserverGet(state, '/readyz').status === 200,
+  );
 }
 
 async function waitEtcdHealthy(state: ClusterState): Promise<void> {
@@ -188,7 +239,9 @@ export interface StartOptions {
 export async function startCluster(opts: StartOptions = {}): Promise<ClusterState> {
   const log = opts.log ?? ((l: string) => process.stderr.write(`[cluster] ${l}\n`));
   const binDir = ensureBinaries();
-  const dir = resolve(opts.dir ?? join(process.env.TMPDIR ?? '/tmp', `mooring-cluster-${randomBytes(4).toString('hex')}`));
+  const dir = resolve(
+    opts.dir ?? join(process.env.TMPDIR ?? '/tmp', `mooring-cluster-${randomBytes(4).toString('hex')}`),
+  );
   mkdirSync(dir, { recursive: true });
   const started = Date.now();
   makePki(dir);
@@ -209,35 +262,83 @@ export async function startCluster(opts: StartOptions = {}): Promise<ClusterStat
   const issuer = 'https://kubernetes.default.svc.cluster.local';
   const commands: Record<Component, string[]> = {
     etcd: [
-      'etcd', '--name', 'default', '--data-dir', join(dir, 'etcd'),
-      '--listen-client-urls', `http://127.0.0.1:${ports.etcdClient}`,
-      '--advertise-client-urls', `http://127.0.0.1:${ports.etcdClient}`,
-      '--listen-peer-urls', `http://127.0.0.1:${ports.etcdPeer}`,
-      '--initial-advertise-peer-urls', `http://127.0.0.1:${ports.etcdPeer}`,
-      '--initial-cluster', `default=http://127.0.0.1:${ports.etcdPeer}`,
-      '--quota-backend-bytes', String(2 * 1024 * 1024 * 1024), '--log-level', 'warn',
+      'etcd',
+      '--name',
+      'default',
+      '--data-dir',
+      join(dir, 'etcd'),
+      '--listen-client-urls',
+      `http://127.0.0.1:${ports.etcdClient}`,
+      '--advertise-client-urls',
+      `http://127.0.0.1:${ports.etcdClient}`,
+      '--listen-peer-urls',
+      `http://127.0.0.1:${ports.etcdPeer}`,
+      '--initial-advertise-peer-urls',
+      `http://127.0.0.1:${ports.etcdPeer}`,
+      '--initial-cluster',
+      `default=http://127.0.0.1:${ports.etcdPeer}`,
+      '--quota-backend-bytes',
+      String(2 * 1024 * 1024 * 1024),
+      '--log-level',
+      'warn',
     ],
     apiserver: [
       join(binDir, 'kube-apiserver'),
-      '--etcd-servers', `http://127.0.0.1:${ports.etcdClient}`,
-      '--bind-address', '127.0.0.1', '--advertise-address', '127.0.0.1',
-      '--secure-port', String(ports.apiserver), '--insecure-port', '0',
-      '--tls-cert-file', join(dir, 'server.crt'), '--tls-private-key-file', join(dir, 'server.key'),
-      '--client-ca-file', caFile, '--token-auth-file', join(dir, 'tokens.csv'),
-      '--authorization-mode', 'RBAC',
-      '--service-account-key-file', join(dir, 'sa.pub'),
-      '--service-account-signing-key-file', join(dir, 'sa.key'),
-      '--service-account-issuer', issuer, '--api-audiences', issuer,
-      '--service-cluster-ip-range', '10.0.0.0/24', '--endpoint-reconciler-type', 'none',
-      '--disable-admission-plugins', 'ServiceAccount', '--allow-privileged=true', '--profiling=false',
-      '--cert-dir', join(dir, 'certs'),
+      '--etcd-servers',
+      `http://127.0.0.1:${ports.etcdClient}`,
+      '--bind-address',
+      '127.0.0.1',
+      '--advertise-address',
+      '127.0.0.1',
+      '--secure-port',
+      String(ports.apiserver),
+      '--insecure-port',
+      '0',
+      '--tls-cert-file',
+      join(dir, 'server.crt'),
+      '--tls-private-key-file',
+      join(dir, 'server.key'),
+      '--client-ca-file',
+      caFile,
+      '--token-auth-file',
+      join(dir, 'tokens.csv'),
+      '--authorization-mode',
+      'RBAC',
+      '--service-account-key-file',
+      join(dir, 'sa.pub'),
+      '--service-account-signing-key-file',
+      join(dir, 'sa.key'),
+      '--service-account-issuer',
+      issuer,
+      '--api-audiences',
+      issuer,
+      '--service-cluster-ip-range',
+      '10.0.0.0/24',
+      '--endpoint-reconciler-type',
+      'none',
+      '--disable-admission-plugins',
+      'ServiceAccount',
+      '--allow-privileged=true',
+      '--profiling=false',
+      '--cert-dir',
+      join(dir, 'certs'),
     ],
     'controller-manager': [
       join(binDir, 'kube-controller-manager'),
-      '--kubeconfig', join(dir, 'kcm.kubeconfig'),
-      '--bind-address', '127.0.0.1', '--secure-port', '0', '--port', '0',
-      '--leader-elect=false', '--use-service-account-credentials=false',
-      '--service-account-private-key-file', join(dir, 'sa.key'), '--root-ca-file', caFile,
+      '--kubeconfig',
+      join(dir, 'kcm.kubeconfig'),
+      '--bind-address',
+      '127.0.0.1',
+      '--secure-port',
+      '0',
+      '--port',
+      '0',
+      '--leader-elect=false',
+      '--use-service-account-credentials=false',
+      '--service-account-private-key-file',
+      join(dir, 'sa.key'),
+      '--root-ca-file',
+      caFile,
       '--controllers',
       '*,-nodeipam,-nodelifecycle,-cloud-node-lifecycle,-route,-service,-attachdetach,' +
         '-persistentvolume-binder,-persistentvolume-expander,-pvc-protection,-pv-protection,' +
@@ -260,7 +361,9 @@ export async function startCluster(opts: StartOptions = {}): Promise<ClusterStat
     await stopCluster(state);
     throw new Error(`${(err as Error).message}\n${tail}`);
   }
-  log(`control plane up in ${((Date.now() - started) / 1000).toFixed(1)} s at ${server} (kubeconfig ${kubeconfig})`);
+  log(
+    `control plane up in ${((Date.now() - started) / 1000).toFixed(1)} s at ${server} (kubeconfig ${kubeconfig})`,
+  );
   return state;
 }
 
@@ -269,8 +372,8 @@ export function loadState(dir: string): ClusterState {
 }
 
 export async function stopCluster(state: ClusterState, opts: { keepDir?: boolean } = {}): Promise<void> {
-  await stopComponent(state, 'controller-manager');
-  await stopComponent(state, 'apiserver');
-  await stopComponent(state, 'etcd');
+  await stopComponent(state, 'controller-manager', 2_000);
+  await stopComponent(state, 'apiserver', 2_000);
+  await stopComponent(state, 'etcd', 5_000);
   if (!opts.keepDir) rmSync(state.dir, { recursive: true, force: true });
 }

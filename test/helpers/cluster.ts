@@ -6,6 +6,15 @@ import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { type ClusterState, loadState, startCluster, stopCluster } from '../cluster/cluster.js';
 
 let shared: Promise<ClusterState> | undefined;
+const namespaces: Array<{ core: CoreV1Api; name: string }> = [];
+
+// Registered when this module is imported (at the top of a test file), so it runs once after the
+// whole file rather than after whichever test happened to create the namespace.
+after(async () => {
+  await Promise.all(
+    namespaces.map(({ core, name }) => core.deleteNamespace({ name }).catch(() => undefined)),
+  );
+});
 
 export function useCluster(): Promise<ClusterState> {
   if (!shared) {
@@ -27,14 +36,12 @@ export function kubeConfigFor(state: ClusterState): KubeConfig {
   return kc;
 }
 
-/** Creates a fresh namespace and deletes it when the calling test file ends. */
+/** Creates a fresh namespace, deleted when the test file ends. */
 export async function testNamespace(kc: KubeConfig, prefix = 't'): Promise<string> {
   const name = `${prefix}-${randomBytes(4).toString('hex')}`;
   const core = kc.makeApiClient(CoreV1Api);
   await core.createNamespace({ body: { metadata: { name } } });
-  after(async () => {
-    await core.deleteNamespace({ name }).catch(() => undefined);
-  });
+  namespaces.push({ core, name });
   return name;
 }
 
@@ -54,5 +61,7 @@ export async function eventually<T>(
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`timed out after ${timeoutMs} ms: ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+  throw new Error(
+    `timed out after ${timeoutMs} ms: ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`,
+  );
 }

@@ -1,0 +1,216 @@
+import { createHash } from 'node:crypto';
+import { parseDuration } from '../api/duration.js';
+import { loadKubeConfig } from '../kube/config.js';
+import { createLogger, errorMessage, type LogEncoding, type LogLevel } from '../runtime/logger.js';
+import { Manager } from '../runtime/manager.js';
+import { CliError, type Command, wantsHelp } from './command.js';
+import { type FlagSpecs, flagsHelp, type ParsedFlags, parseFlags } from './flags.js';
+
+export const controllerFlags = {
+  kubeconfig: {
+    type: 'string',
+    help: 'Path to a kubeconfig (default: in-cluster, else $KUBECONFIG or ~/.kube/config)',
+    value: 'PATH',
+  },
+  'watch-all-namespaces': {
+    type: 'boolean',
+    default: true,
+    help: 'Watch every namespace; when false only $RUNTIME_NAMESPACE',
+  },
+  namespace: { type: 'string', help: 'Watch only this namespace', value: 'NS' },
+  'watch-label-selector': {
+    type: 'string',
+    default: '',
+    help: 'Only reconcile objects matching this label selector (sharding)',
+    value: 'SEL',
+  },
+  concurrent: { type: 'string', default: '4', help: 'Reconciles run in parallel per controller', value: 'N' },
+  'requeue-dependency': {
+    type: 'string',
+    default: '30s',
+    help: 'Requeue delay when a dependency or artifact is not ready',
+    value: 'DURATION',
+  },
+  controllers: {
+    type: 'string',
+    default: 'source,kustomize',
+    help: 'Controllers to run (comma-separated)',
+    value: 'LIST',
+  },
+  'storage-path': { type: 'string', default: './data', help: 'Directory for artifacts', value: 'DIR' },
+  'storage-addr': { type: 'string', default: ':9090', help: 'Artifact server listen address', value: 'ADDR' },
+  'storage-adv-addr': {
+    type: 'string',
+    default: '',
+    help: 'Host:port put into artifact URLs',
+    value: 'HOST:PORT',
+  },
+  'metrics-addr': {
+    type: 'string',
+    default: ':8080',
+    help: 'Prometheus /metrics listen address',
+    value: 'ADDR',
+  },
+  'health-addr': {
+    type: 'string',
+    default: ':9440',
+    help: '/healthz and /readyz listen address',
+    value: 'ADDR',
+  },
+  'webhook-addr': {
+    type: 'string',
+    default: ':9292',
+    help: 'Push webhook receiver listen address',
+    value: 'ADDR',
+  },
+  'enable-leader-election': { type: 'boolean', default: false, help: 'Only one replica reconciles (Lease)' },
+  'leader-election-namespace': {
+    type: 'string',
+    default: '',
+    help: 'Namespace of the Lease (default $RUNTIME_NAMESPACE)',
+    value: 'NS',
+  },
+  'log-level': { type: 'string', default: 'info', help: 'error, info, debug or trace', value: 'LEVEL' },
+  'log-encoding': { type: 'string', default: 'json', help: 'json or console', value: 'ENC' },
+  'no-cross-namespace-refs': {
+    type: 'boolean',
+    default: false,
+    help: 'Refuse references to objects in other namespaces',
+  },
+  'no-remote-bases': { type: 'boolean', default: false, help: 'Refuse remote bases in kustomizations' },
+  'default-service-account': {
+    type: 'string',
+    default: '',
+    help: 'Impersonate this ServiceAccount when spec.serviceAccountName is unset',
+    value: 'NAME',
+  },
+  'git-backend': {
+    type: 'string',
+    default: 'auto',
+    help: 'auto, git or isomorphic (auto = system git when found)',
+    value: 'NAME',
+  },
+  'artifact-retention-ttl': {
+    type: 'string',
+    default: '60s',
+    help: 'How long superseded artifacts are kept',
+    value: 'DURATION',
+  },
+  'artifact-retention-records': {
+    type: 'string',
+    default: '2',
+    help: 'How many artifacts are kept per object',
+    value: 'N',
+  },
+} satisfies FlagSpecs;
+
+export type ControllerConfig = ParsedFlags<typeof controllerFlags>;
+
+const knownControllers = ['source', 'kustomize'];
+
+/** Flux appends a hash of the selector so that shards hold distinct Leases. */
+export function leaseName(selector: string): string {
+  const base = 'mooring-leader-election';
+  return selector ? `${base}-${createHash('sha256').update(selector).digest('hex').slice(0, 8)}` : base;
+}
+
+function validate(cfg: ControllerConfig): void {
+  const concurrent = Number(cfg.concurrent);
+  if (!Number.isInteger(concurrent) || concurrent < 1)
+    throw new CliError(`--concurrent must be a positive integer, got "${cfg.concurrent}"`, 2);
+  for (const d of ['requeue-dependency', 'artifact-retention-ttl'] as const) {
+    try {
+      parseDuration(cfg[d]);
+    } catch (err) {
+      throw new CliError(`--${d}: ${errorMessage(err)}`, 2);
+    }
+  }
+  for (const c of cfg.controllers.split(',').filter(Boolean)) {
+    if (!knownControllers.includes(c))
+      throw new CliError(
+        `--controllers: unknown controller "${c}" (known: ${knownControllers.join(', ')})`,
+        2,
+      );
+  }
+  if (!['error', 'info', 'debug', 'trace'].includes(cfg['log-level']))
+    throw new CliError(`--log-level: unknown level "${cfg['log-level']}"`, 2);
+  if (!['json', 'console'].includes(cfg['log-encoding']))
+    throw new CliError(`--log-encoding: unknown encoding "${cfg['log-encoding']}"`, 2);
+  if (!['auto', 'git', 'isomorphic'].includes(cfg['git-backend']))
+    throw new CliError(`--git-backend: unknown backend "${cfg['git-backend']}"`, 2);
+}
+
+export const controllerCommand: Command = {
+  name: 'controller',
+  summary: 'Run the GitRepository and Kustomization controllers',
+  usage: `Run the Mooring controllers (source and kustomize) against a cluster.
+
+Usage: mooring controller [flags]
+
+Examples:
+  mooring controller --kubeconfig ~/.kube/config --storage-adv-addr localhost:9090
+  mooring controller --enable-leader-election --watch-label-selector sharding.fluxcd.io/key=shard1
+
+Flags:
+${flagsHelp(controllerFlags)}`,
+
+  async run(argv) {
+    if (wantsHelp(argv)) {
+      console.log(this.usage);
+      return 0;
+    }
+    const { flags: cfg, positionals } = parseFlags(controllerFlags, argv);
+    if (positionals.length) throw new CliError(`unexpected argument "${positionals[0]}"`, 2);
+    validate(cfg);
+    const logger = createLogger({
+      level: cfg['log-level'] as LogLevel,
+      encoding: cfg['log-encoding'] as LogEncoding,
+    });
+    const kubeConfig = loadKubeConfig({ kubeconfig: cfg.kubeconfig });
+    const runtimeNamespace = process.env.RUNTIME_NAMESPACE ?? 'mooring-system';
+    const namespace = cfg.namespace ?? (cfg['watch-all-namespaces'] ? undefined : runtimeNamespace);
+
+    const manager = new Manager({
+      kubeConfig,
+      logger,
+      component: 'mooring',
+      metricsAddr: cfg['metrics-addr'] || undefined,
+      healthAddr: cfg['health-addr'] || undefined,
+      namespace,
+      watchLabelSelector: cfg['watch-label-selector'] || undefined,
+      concurrency: Number(cfg.concurrent),
+      leaderElection: cfg['enable-leader-election']
+        ? {
+            namespace: cfg['leader-election-namespace'] || runtimeNamespace,
+            name: leaseName(cfg['watch-label-selector']),
+          }
+        : undefined,
+    });
+    // The source and kustomize controllers register here as they are built (issues 3 and 6).
+
+    let exitCode = 0;
+    const stopped = new Promise<void>((resolve) => {
+      let signals = 0;
+      const onSignal = (sig: NodeJS.Signals) => {
+        if (++signals > 1) process.exit(1);
+        logger.info('shutting down', { signal: sig });
+        manager.stop().then(resolve, resolve);
+      };
+      process.on('SIGTERM', onSignal);
+      process.on('SIGINT', onSignal);
+      manager.onLostLeadership(() => {
+        exitCode = 1;
+        manager.stop().then(resolve, resolve);
+      });
+    });
+    await manager.start();
+    logger.info('controller started', {
+      metricsPort: manager.metricsPort,
+      healthPort: manager.healthPort,
+      namespace: namespace ?? '*',
+      leaderElection: cfg['enable-leader-election'],
+    });
+    await stopped;
+    return exitCode;
+  },
+};

@@ -1,0 +1,86 @@
+// Kubernetes Events for the objects we reconcile. Repeats of the same event (same object, reason
+// and message) within the aggregation window update one Event's count instead of creating new ones.
+import { randomBytes } from 'node:crypto';
+import { ContentType, type KubeClient } from '../kube/client.js';
+import { CoreTypes, collectionPath, type KubeObject, objectPath } from '../kube/resource.js';
+import { errorMessage, type Logger } from './logger.js';
+
+export type EventType = 'Normal' | 'Warning';
+
+interface Seen {
+  name: string;
+  namespace: string;
+  count: number;
+  first: string;
+  at: number;
+}
+
+const WINDOW_MS = 10 * 60_000;
+
+export class EventRecorder {
+  private readonly seen = new Map<string, Seen>();
+
+  constructor(
+    private readonly client: KubeClient,
+    private readonly component: string,
+    private readonly log: Logger,
+  ) {}
+
+  /** Records an event; failures are logged, never thrown (events are best effort). */
+  async record(
+    obj: KubeObject,
+    type: EventType,
+    reason: string,
+    message: string,
+    annotations: Record<string, string> = {},
+  ): Promise<void> {
+    const namespace = obj.metadata.namespace ?? 'default';
+    const key = `${obj.metadata.uid}|${type}|${reason}|${message}`;
+    const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    try {
+      const prev = this.seen.get(key);
+      if (prev && Date.now() - prev.at < WINDOW_MS) {
+        prev.count++;
+        prev.at = Date.now();
+        await this.client.patch(
+          objectPath(CoreTypes.event, prev.namespace, prev.name),
+          { count: prev.count, lastTimestamp: now },
+          ContentType.mergePatch,
+        );
+        return;
+      }
+      const name = `${obj.metadata.name}.${Date.now().toString(16)}${randomBytes(2).toString('hex')}`;
+      await this.client.post(collectionPath(CoreTypes.event, namespace), {
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: { name, namespace, annotations },
+        involvedObject: {
+          apiVersion: obj.apiVersion,
+          kind: obj.kind,
+          name: obj.metadata.name,
+          namespace: obj.metadata.namespace,
+          uid: obj.metadata.uid,
+          resourceVersion: obj.metadata.resourceVersion,
+        },
+        reason,
+        message: message.length > 1024 ? `${message.slice(0, 1021)}...` : message,
+        type,
+        source: { component: this.component },
+        reportingComponent: this.component,
+        firstTimestamp: now,
+        lastTimestamp: now,
+        count: 1,
+      });
+      this.seen.set(key, { name, namespace, count: 1, first: now, at: Date.now() });
+      if (this.seen.size > 4096) this.evict();
+    } catch (err) {
+      this.seen.delete(key);
+      this.log.error('failed to record event', { reason, error: errorMessage(err) });
+    }
+  }
+
+  private evict(): void {
+    const cutoff = Date.now() - WINDOW_MS;
+    for (const [k, v] of this.seen) if (v.at < cutoff) this.seen.delete(k);
+  }
+}

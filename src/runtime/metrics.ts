@@ -1,0 +1,113 @@
+// Prometheus metrics with controller-runtime's and Flux's names (design.md), so existing
+// dashboards and alerts work unchanged.
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { QueueObserver } from './queue.js';
+
+export type ReconcileResult = 'success' | 'error' | 'requeue' | 'requeue_after';
+
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly reconcileTotal = new Counter({
+    name: 'controller_runtime_reconcile_total',
+    help: 'Total number of reconciliations per controller',
+    labelNames: ['controller', 'result'] as const,
+    registers: [this.registry],
+  });
+  readonly reconcileErrors = new Counter({
+    name: 'controller_runtime_reconcile_errors_total',
+    help: 'Total number of reconciliation errors per controller',
+    labelNames: ['controller'] as const,
+    registers: [this.registry],
+  });
+  readonly reconcileTime = new Histogram({
+    name: 'controller_runtime_reconcile_time_seconds',
+    help: 'Length of time per reconciliation per controller',
+    labelNames: ['controller'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+  readonly activeWorkers = new Gauge({
+    name: 'controller_runtime_active_workers',
+    help: 'Number of currently used workers per controller',
+    labelNames: ['controller'] as const,
+    registers: [this.registry],
+  });
+  readonly maxConcurrent = new Gauge({
+    name: 'controller_runtime_max_concurrent_reconciles',
+    help: 'Maximum number of concurrent reconciles per controller',
+    labelNames: ['controller'] as const,
+    registers: [this.registry],
+  });
+  readonly queueDepth = new Gauge({
+    name: 'workqueue_depth',
+    help: 'Current depth of workqueue',
+    labelNames: ['name'] as const,
+    registers: [this.registry],
+  });
+  readonly queueAdds = new Counter({
+    name: 'workqueue_adds_total',
+    help: 'Total number of adds handled by workqueue',
+    labelNames: ['name'] as const,
+    registers: [this.registry],
+  });
+  readonly queueRetries = new Counter({
+    name: 'workqueue_retries_total',
+    help: 'Total number of retries handled by workqueue',
+    labelNames: ['name'] as const,
+    registers: [this.registry],
+  });
+  readonly queueDuration = new Histogram({
+    name: 'workqueue_queue_duration_seconds',
+    help: 'How long in seconds an item stays in workqueue before being requested',
+    labelNames: ['name'] as const,
+    buckets: [1e-6, 1e-5, 1e-4, 1e-3, 0.01, 0.1, 1, 10, 100, 1000],
+    registers: [this.registry],
+  });
+  readonly workDuration = new Histogram({
+    name: 'workqueue_work_duration_seconds',
+    help: 'How long in seconds processing an item from workqueue takes',
+    labelNames: ['name'] as const,
+    buckets: [1e-6, 1e-5, 1e-4, 1e-3, 0.01, 0.1, 1, 10, 100, 1000],
+    registers: [this.registry],
+  });
+  readonly gotkReconcileDuration = new Histogram({
+    name: 'gotk_reconcile_duration_seconds',
+    help: 'The duration in seconds of a GitOps Toolkit resource reconciliation',
+    labelNames: ['kind', 'name', 'namespace'] as const,
+    // ExponentialBucketsRange(10ms, 1800s, 10), as Flux.
+    buckets: exponentialBucketsRange(0.01, 1800, 10),
+    registers: [this.registry],
+  });
+  readonly watchErrors = new Counter({
+    name: 'mooring_informer_errors_total',
+    help: 'List/watch failures per kind (each is followed by a re-list)',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  readonly leader = new Gauge({
+    name: 'leader_election_master_status',
+    help: 'Whether this process is the leader (1) or not (0)',
+    labelNames: ['name'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(opts: { processMetrics?: boolean } = {}) {
+    if (opts.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
+  }
+
+  queueObserver(name: string): QueueObserver {
+    return {
+      depth: (n) => this.queueDepth.set({ name }, n),
+      added: () => this.queueAdds.inc({ name }),
+      retried: () => this.queueRetries.inc({ name }),
+      waited: (s) => this.queueDuration.observe({ name }, s),
+      worked: (s) => this.workDuration.observe({ name }, s),
+    };
+  }
+}
+
+export function exponentialBucketsRange(min: number, max: number, count: number): number[] {
+  const factor = (max / min) ** (1 / (count - 1));
+  return Array.from({ length: count }, (_, i) => min * factor ** i);
+}

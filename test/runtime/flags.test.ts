@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { CliError } from '../../src/cli/command.js';
+import { controllerFlags, leaseName } from '../../src/cli/controller.js';
+import { parseFlags } from '../../src/cli/flags.js';
+
+test('controller flags accept Go-style forms and keep design.md defaults', () => {
+  const { flags } = parseFlags(controllerFlags, [
+    '--concurrent=8',
+    '--watch-all-namespaces=false',
+    '--enable-leader-election',
+    '--storage-path',
+    '/var/data',
+  ]);
+  assert.equal(flags.concurrent, '8');
+  assert.equal(flags['watch-all-namespaces'], false);
+  assert.equal(flags['enable-leader-election'], true);
+  assert.equal(flags['storage-path'], '/var/data');
+  assert.equal(flags['metrics-addr'], ':8080');
+  assert.equal(flags['health-addr'], ':9440');
+  assert.equal(flags['storage-addr'], ':9090');
+  assert.equal(flags['requeue-dependency'], '30s');
+  assert.equal(flags.controllers, 'source,kustomize');
+});
+
+test('unknown flags and missing values are usage errors', () => {
+  assert.throws(
+    () => parseFlags(controllerFlags, ['--nope']),
+    (e: unknown) => e instanceof CliError && e.exitCode === 2,
+  );
+  assert.throws(() => parseFlags(controllerFlags, ['--concurrent']), /needs an argument/);
+  assert.throws(() => parseFlags(controllerFlags, ['--enable-leader-election=maybe']), /invalid boolean/);
+});
+
+test('shards get distinct lease names', () => {
+  assert.equal(leaseName(''), 'mooring-leader-election');
+  const a = leaseName('sharding.fluxcd.io/key=shard1');
+  const b = leaseName('sharding.fluxcd.io/key=shard2');
+  assert.match(a, /^mooring-leader-election-[0-9a-f]{8}$/);
+  assert.notEqual(a, b);
+});

@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { jitter, KeyedBackoff } from '../../src/runtime/backoff.js';
+import { WorkQueue } from '../../src/runtime/queue.js';
+
+test('adds of a waiting key are deduplicated', async () => {
+  const q = new WorkQueue();
+  q.add('a');
+  q.add('b');
+  q.add('a');
+  assert.equal(q.length, 2);
+  assert.equal(await q.get(), 'a');
+  assert.equal(await q.get(), 'b');
+});
+
+test('a key added while it is processed is handed out again only after done()', async () => {
+  const q = new WorkQueue();
+  q.add('a');
+  const first = await q.get();
+  assert.equal(first, 'a');
+  q.add('a');
+  assert.equal(q.length, 0, 'not queued while in progress');
+  let second: string | undefined;
+  const waiting = q.get().then((k) => {
+    second = k;
+  });
+  await new Promise((r) => setImmediate(r));
+  assert.equal(second, undefined, 'no second worker gets the key in progress');
+  q.done('a');
+  await waiting;
+  assert.equal(second, 'a');
+});
+
+test('addAfter keeps the earliest deadline and fires once', async () => {
+  const q = new WorkQueue();
+  q.addAfter('a', 10_000);
+  q.addAfter('a', 20);
+  q.addAfter('a', 5_000);
+  const started = Date.now();
+  assert.equal(await q.get(), 'a');
+  assert.ok(Date.now() - started < 2_000);
+  q.done('a');
+  assert.equal(q.length, 0);
+  q.shutdown();
+});
+
+test('failures back off exponentially per key from 750 ms to 15 min, and forget resets', () => {
+  const b = new KeyedBackoff();
+  const delays = Array.from({ length: 12 }, () => b.next('k'));
+  assert.deepEqual(delays.slice(0, 4), [750, 1500, 3000, 6000]);
+  assert.equal(delays[11], 15 * 60_000);
+  assert.equal(b.next('other'), 750, 'keys back off independently');
+  b.forget('k');
+  assert.equal(b.next('k'), 750);
+});
+
+test('jitter stays within ±5 %', () => {
+  assert.equal(
+    jitter(1000, 0.05, () => 0),
+    950,
+  );
+  assert.equal(
+    jitter(1000, 0.05, () => 1),
+    1050,
+  );
+  for (let i = 0; i < 100; i++) {
+    const v = jitter(60_000);
+    assert.ok(v >= 57_000 && v <= 63_000);
+  }
+});
+
+test('shutdown releases blocked workers; drain waits for keys in progress', async () => {
+  const q = new WorkQueue();
+  q.add('busy');
+  assert.equal(await q.get(), 'busy');
+  const idle = q.get();
+  let drained = false;
+  const drain = q.shutdownWithDrain(5_000).then((ok) => {
+    drained = ok;
+  });
+  assert.equal(await idle, undefined);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(drained, false, 'still draining while busy is in progress');
+  q.add('late');
+  q.done('busy');
+  await drain;
+  assert.equal(drained, true);
+  assert.equal(await q.get(), undefined, 'adds after shutdown are refused');
+});
+
+test('drain gives up at its deadline', async () => {
+  const q = new WorkQueue();
+  q.add('stuck');
+  await q.get();
+  assert.equal(await q.shutdownWithDrain(50), false);
+});
