@@ -32,8 +32,16 @@ async function main(): Promise<void> {
     code = await new Promise<number>((resolveCode) => {
       const child = spawn(
         process.execPath,
-        ['--test', '--test-reporter=spec', `--test-concurrency=${process.env.TEST_CONCURRENCY ?? '2'}`, ...files],
-        { stdio: 'inherit', env: { ...process.env, ...(cluster ? { MOORING_TEST_CLUSTER: cluster.dir } : {}) } },
+        [
+          '--test',
+          '--test-reporter=spec',
+          `--test-concurrency=${process.env.TEST_CONCURRENCY ?? '2'}`,
+          ...files,
+        ],
+        {
+          stdio: 'inherit',
+          env: { ...process.env, ...(cluster ? { MOORING_TEST_CLUSTER: cluster.dir } : {}) },
+        },
       );
       child.on('exit', (c, sig) => resolveCode(c ?? (sig ? 1 : 0)));
     });
