@@ -1,0 +1,43 @@
+// Navigation over the strategic-merge schema data (generated from the Kubernetes OpenAPI).
+import { patchSchemaData } from '../schema/patch-schema.js';
+import type { PatchSchemaData } from '../schema/types.js';
+
+export interface SchemaNode {
+  data: PatchSchemaData;
+  def?: string;
+  /** Values of a map field all have this definition. */
+  mapOf?: string;
+  isList?: boolean;
+  mergeKey?: string;
+  strategy?: string;
+  items?: SchemaNode;
+}
+
+export function schemaForKind(
+  apiVersion: string,
+  kind: string,
+  data: PatchSchemaData = patchSchemaData,
+): SchemaNode | undefined {
+  const def = data.kinds[`${apiVersion}/${kind}`];
+  if (def) return { data, def };
+  if (data !== patchSchemaData) return schemaForKind(apiVersion, kind, patchSchemaData);
+  return undefined;
+}
+
+export function schemaField(schema: SchemaNode | undefined, key: string): SchemaNode | undefined {
+  if (!schema) return undefined;
+  if (schema.mapOf) return { data: schema.data, def: schema.mapOf };
+  if (!schema.def) return undefined;
+  const entry = schema.data.defs[schema.def]?.[key];
+  if (!entry) return undefined;
+  if (entry.l) {
+    const node: SchemaNode = { data: schema.data, isList: true };
+    if (entry.k) node.mergeKey = entry.k;
+    if (entry.s) node.strategy = entry.s;
+    if (entry.r) node.items = { data: schema.data, def: entry.r };
+    return node;
+  }
+  if (entry.r?.startsWith('map:')) return { data: schema.data, mapOf: entry.r.slice(4) };
+  if (entry.r) return { data: schema.data, def: entry.r };
+  return undefined;
+}

@@ -1,0 +1,128 @@
+// Target selection for patches and replacements: gvk, name/namespace regexes and label or
+// annotation selectors, matched the way kustomize's ResMap.Select does.
+import { effectiveNamespace, isObject, KustomizeError, type Resource } from './resource.js';
+import type { Json } from './yaml.js';
+
+export interface Selector {
+  group?: string;
+  version?: string;
+  kind?: string;
+  name?: string;
+  namespace?: string;
+  labelSelector?: string;
+  annotationSelector?: string;
+}
+
+export function parseSelector(v: Json | undefined, where: string): Selector | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (!isObject(v)) throw new KustomizeError(`${where}: target must be a map`);
+  const s: Selector = {};
+  for (const [k, val] of Object.entries(v)) {
+    if (val === null) continue;
+    const str = String(val);
+    switch (k) {
+      case 'group':
+      case 'version':
+      case 'kind':
+      case 'name':
+      case 'namespace':
+      case 'labelSelector':
+      case 'annotationSelector':
+        s[k] = str;
+        break;
+      default:
+        throw new KustomizeError(`${where}: unknown target field "${k}"`);
+    }
+  }
+  return s;
+}
+
+const regexCache = new Map<string, RegExp>();
+function anchored(pattern: string): RegExp {
+  let re = regexCache.get(pattern);
+  if (!re) {
+    try {
+      re = new RegExp(`^(?:${pattern})$`);
+    } catch {
+      throw new KustomizeError(`invalid regular expression in target: ${pattern}`);
+    }
+    regexCache.set(pattern, re);
+  }
+  return re;
+}
+
+type Requirement = (m: Record<string, string>) => boolean;
+
+/** Parses a Kubernetes label selector string (`a=b,c!=d,e in (x,y),!f,g`). */
+export function parseLabelSelector(sel: string): Requirement[] {
+  const reqs: Requirement[] = [];
+  const parts: string[] = [];
+  let depth = 0;
+  let cur = '';
+  for (const ch of sel) {
+    if (ch === '(') depth++;
+    if (ch === ')') depth--;
+    if (ch === ',' && depth === 0) {
+      parts.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  parts.push(cur);
+  for (const raw of parts) {
+    const p = raw.trim();
+    if (p === '') continue;
+    let m = /^(\S+)\s+(in|notin)\s+\(([^)]*)\)$/.exec(p);
+    if (m) {
+      const key = m[1]!;
+      const values = m[3]!.split(',').map((x) => x.trim());
+      const neg = m[2] === 'notin';
+      reqs.push((l) =>
+        neg ? !(key in l) || !values.includes(l[key]!) : key in l && values.includes(l[key]!),
+      );
+      continue;
+    }
+    m = /^([^!=\s]+)\s*(==|=|!=)\s*(\S*)$/.exec(p);
+    if (m) {
+      const [, key, op, value] = m as unknown as [string, string, string, string];
+      if (op === '!=') reqs.push((l) => l[key] !== value);
+      else reqs.push((l) => l[key] === value);
+      continue;
+    }
+    m = /^!\s*(\S+)$/.exec(p);
+    if (m) {
+      const key = m[1]!;
+      reqs.push((l) => !(key in l));
+      continue;
+    }
+    if (/^[^\s!=(),]+$/.test(p)) {
+      reqs.push((l) => p in l);
+      continue;
+    }
+    throw new KustomizeError(`invalid label selector "${sel}"`);
+  }
+  return reqs;
+}
+
+export function matchesSelector(r: Resource, s: Selector): boolean {
+  if (s.namespace) {
+    const re = anchored(s.namespace);
+    if (!re.test(effectiveNamespace(r.originalId)) && !re.test(effectiveNamespace(r.id))) return false;
+  }
+  if (s.name) {
+    const re = anchored(s.name);
+    if (!re.test(r.originalId.name) && !re.test(r.name)) return false;
+  }
+  const gvk = r.gvk;
+  if (s.group !== undefined && s.group !== '' && !anchored(s.group).test(gvk.group)) return false;
+  if (s.version && !anchored(s.version).test(gvk.version)) return false;
+  if (s.kind && !anchored(s.kind).test(gvk.kind)) return false;
+  if (s.labelSelector && !parseLabelSelector(s.labelSelector).every((q) => q(r.labels()))) return false;
+  if (s.annotationSelector && !parseLabelSelector(s.annotationSelector).every((q) => q(r.annotations()))) {
+    return false;
+  }
+  return true;
+}
+
+export function select(resources: Resource[], s: Selector): Resource[] {
+  return resources.filter((r) => matchesSelector(r, s));
+}

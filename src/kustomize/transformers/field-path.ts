@@ -1,0 +1,86 @@
+// kyaml-style dotted field paths (`spec.containers.[name=app].image`, `data.[a.b]`, `items.*.x`).
+import { isObject, KustomizeError } from '../resource.js';
+import type { Json, JsonObject } from '../yaml.js';
+
+/** Splits on dots outside brackets. */
+export function splitFieldPath(p: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let depth = 0;
+  for (const ch of p) {
+    if (ch === '[') depth++;
+    if (ch === ']') depth--;
+    if (ch === '.' && depth === 0) {
+      out.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  out.push(cur);
+  return out;
+}
+
+export interface FieldRef {
+  parent: JsonObject | Json[];
+  key: string | number;
+}
+
+/** Finds (and with createAs, creates) the fields at a path; returns references to them. */
+export function lookupFields(root: JsonObject, segments: string[], createAs?: 'map' | 'scalar'): FieldRef[] {
+  let current: FieldRef[] = [{ parent: { root } as JsonObject, key: 'root' }];
+  for (let i = 0; i < segments.length; i++) {
+    const seg = segments[i]!;
+    const last = i === segments.length - 1;
+    const next: FieldRef[] = [];
+    for (const ref of current) {
+      const node = (ref.parent as Record<string | number, Json>)[ref.key];
+      const bracket = /^\[(.*)\]$/.exec(seg);
+      if (Array.isArray(node)) {
+        if (seg === '*' || seg === '[*]') {
+          for (let idx = 0; idx < node.length; idx++) next.push({ parent: node, key: idx });
+        } else if (/^-?\d+$/.test(seg)) {
+          const idx = Number(seg);
+          if (idx >= 0 && idx < node.length) next.push({ parent: node, key: idx });
+        } else if (bracket) {
+          const eq = bracket[1]!.indexOf('=');
+          if (eq < 0) continue;
+          const k = bracket[1]!.slice(0, eq);
+          const v = bracket[1]!.slice(eq + 1);
+          let found = false;
+          node.forEach((el, idx) => {
+            if (k === '' ? String(el) === v : isObject(el) && el[k] !== undefined && String(el[k]) === v) {
+              next.push({ parent: node, key: idx });
+              found = true;
+            }
+          });
+          if (!found && createAs && k !== '') {
+            node.push({ [k]: v });
+            next.push({ parent: node, key: node.length - 1 });
+          }
+        }
+        continue;
+      }
+      if (isObject(node)) {
+        const key = bracket && !bracket[1]!.includes('=') ? bracket[1]! : seg;
+        if (key in node && node[key] !== null) next.push({ parent: node, key });
+        else if (createAs) {
+          if (!last) node[key] = /^\[.*=.*\]$/.test(segments[i + 1] ?? '') ? [] : {};
+          else node[key] = createAs === 'map' ? {} : '';
+          next.push({ parent: node, key });
+        } else if (key in node && last) next.push({ parent: node, key });
+        continue;
+      }
+      if ((node === undefined || node === null) && createAs) {
+        throw new KustomizeError(`cannot create field ${seg}`);
+      }
+    }
+    current = next;
+  }
+  return current;
+}
+
+export function getField(root: JsonObject, path: string): Json | undefined {
+  const refs = lookupFields(root, splitFieldPath(path));
+  if (refs.length === 0) return undefined;
+  const ref = refs[0]!;
+  return (ref.parent as Record<string | number, Json>)[ref.key];
+}

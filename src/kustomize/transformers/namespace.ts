@@ -1,0 +1,68 @@
+// NamespaceTransformer: `namespace:` — sets metadata.namespace on namespaced objects and the
+// namespace fields that point into it (RoleBinding subjects, APIService/CRD webhook services).
+import { type FieldSpec, gvkSelected, visitField } from '../fieldspec.js';
+import { isClusterScoped, isObject, type Resource } from '../resource.js';
+
+export type RoleBindingSubjectMode = 'defaultOnly' | 'allServiceAccounts' | 'none';
+
+export interface NamespaceOptions {
+  namespace: string;
+  fieldSpecs: FieldSpec[];
+  unsetOnly?: boolean;
+  setRoleBindingSubjects?: RoleBindingSubjectMode;
+}
+
+const isRoleBinding = (kind: string) => kind === 'RoleBinding' || kind === 'ClusterRoleBinding';
+
+export function transformNamespace(resources: Resource[], opts: NamespaceOptions): void {
+  const set = (holder: Record<string, unknown>, key: string) => {
+    const cur = holder[key];
+    if (opts.unsetOnly && typeof cur === 'string' && cur !== '') return;
+    holder[key] = opts.namespace;
+  };
+  for (const r of resources) {
+    const gvk = r.gvk;
+    const before = r.id;
+    if (!isClusterScoped(gvk)) set(r.metadata as Record<string, unknown>, 'namespace');
+    let specs = opts.fieldSpecs.filter((f) => f.path !== 'metadata/namespace');
+    // Namespace objects are renamed only for the core v1 Namespace.
+    if (r.apiVersion !== 'v1') specs = specs.filter((f) => f.path !== 'metadata/name');
+    if (isRoleBinding(gvk.kind)) {
+      specs = specs.filter(
+        (f) => !(isRoleBinding(f.kind ?? '') && /^subjects(\[\])?(\/namespace)?$/.test(f.path)),
+      );
+      roleBindingSubjects(r, opts, set);
+    }
+    for (const fs of specs) {
+      if (!gvkSelected(gvk, fs)) continue;
+      visitField(r.obj, fs.path, Boolean(fs.create), (holder, key) => {
+        const v = holder[key];
+        if (v !== undefined && v !== null && typeof v === 'object') return;
+        set(holder, key);
+      });
+    }
+    const after = r.id;
+    if (before.namespace !== after.namespace || before.name !== after.name) {
+      r.previousIds.push(before);
+    }
+  }
+}
+
+function roleBindingSubjects(
+  r: Resource,
+  opts: NamespaceOptions,
+  set: (holder: Record<string, unknown>, key: string) => void,
+): void {
+  const mode = opts.setRoleBindingSubjects ?? 'defaultOnly';
+  if (mode === 'none') return;
+  const subjects = r.obj.subjects;
+  if (!Array.isArray(subjects)) return;
+  for (const s of subjects) {
+    if (!isObject(s)) continue;
+    if (mode === 'allServiceAccounts') {
+      if (s.kind === 'ServiceAccount') set(s, 'namespace');
+    } else if (s.name === 'default') {
+      set(s, 'namespace');
+    }
+  }
+}

@@ -1,0 +1,106 @@
+// `vars`: $(NAME) references in known fields, replaced by a field of a named object once all
+// names are final.
+import { type FieldSpec, gvkSelected, visitField } from '../fieldspec.js';
+import { isObject, KustomizeError, parseApiVersion, type Resource } from '../resource.js';
+import type { Json } from '../yaml.js';
+import { getField } from './field-path.js';
+
+export interface Var {
+  name: string;
+  objref: { group: string; version: string; kind: string; name: string; namespace: string };
+  fieldPath: string;
+}
+
+export function parseVar(v: Json, w: string): Var {
+  if (!isObject(v) || typeof v.name !== 'string') throw new KustomizeError(`${w}: var needs a name`);
+  const o = isObject(v.objref) ? v.objref : {};
+  const gv = parseApiVersion(typeof o.apiVersion === 'string' ? o.apiVersion : '');
+  const fr = isObject(v.fieldref) ? v.fieldref : {};
+  return {
+    name: v.name,
+    objref: {
+      group: typeof o.group === 'string' ? o.group : gv.group,
+      version: typeof o.version === 'string' ? o.version : gv.version,
+      kind: typeof o.kind === 'string' ? o.kind : '',
+      name: typeof o.name === 'string' ? o.name : '',
+      namespace: typeof o.namespace === 'string' ? o.namespace : '',
+    },
+    fieldPath: typeof fr.fieldPath === 'string' && fr.fieldPath ? fr.fieldPath : 'metadata.name',
+  };
+}
+
+/** Go's field path syntax in vars: `spec.ports[0].port` as well as kyaml's `spec.ports.0.port`. */
+function varFieldPath(p: string): string {
+  return p.replace(/\[(\d+)\]/g, '.$1');
+}
+
+function resolveValues(resources: Resource[], vars: Var[]): Map<string, Json> {
+  const values = new Map<string, Json>();
+  for (const v of vars) {
+    const matches = resources.filter((r) =>
+      r.allIds.some(
+        (id) =>
+          id.name === v.objref.name &&
+          gvkSelected(id, v.objref) &&
+          (v.objref.namespace === '' || id.namespace === v.objref.namespace),
+      ),
+    );
+    if (matches.length !== 1) {
+      throw new KustomizeError(
+        `found ${matches.length} resId matches for var ${v.name} (${v.objref.kind} ${v.objref.name}); expected 1`,
+      );
+    }
+    const value = getField(matches[0]!.obj, varFieldPath(v.fieldPath));
+    if (value === undefined) {
+      throw new KustomizeError(
+        `field specified in var '${v.name}' (${v.fieldPath}) not found in ${v.objref.kind} ${v.objref.name}`,
+      );
+    }
+    values.set(v.name, value);
+  }
+  return values;
+}
+
+const refPattern = /\$\(([^)]*)\)|\$\$/g;
+
+function expand(s: string, values: Map<string, Json>, used: Set<string>): Json {
+  const whole = /^\$\(([^)]*)\)$/.exec(s);
+  if (whole && values.has(whole[1]!)) {
+    used.add(whole[1]!);
+    const v = values.get(whole[1]!)!;
+    return v;
+  }
+  return s.replace(refPattern, (m, name: string | undefined) => {
+    if (m === '$$') return '$';
+    if (name !== undefined && values.has(name)) {
+      used.add(name);
+      const v = values.get(name)!;
+      return typeof v === 'string' ? v : JSON.stringify(v);
+    }
+    return m;
+  });
+}
+
+export function resolveVars(resources: Resource[], vars: Var[], specs: FieldSpec[]): void {
+  if (vars.length === 0) return;
+  const values = resolveValues(resources, vars);
+  const used = new Set<string>();
+  for (const r of resources) {
+    for (const fs of specs) {
+      if (!gvkSelected(r.gvk, fs)) continue;
+      visitField(r.obj, fs.path, false, (holder, key) => {
+        const cur = holder[key];
+        if (typeof cur === 'string') holder[key] = expand(cur, values, used);
+        else if (Array.isArray(cur)) {
+          for (let i = 0; i < cur.length; i++) {
+            const el = cur[i];
+            if (typeof el === 'string') cur[i] = expand(el, values, used);
+          }
+        } else if (isObject(cur)) {
+          for (const [k, el] of Object.entries(cur))
+            if (typeof el === 'string') cur[k] = expand(el, values, used);
+        }
+      });
+    }
+  }
+}
