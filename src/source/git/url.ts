@@ -1,0 +1,72 @@
+// GitRepository URLs: only http://, https:// and ssh:// (Flux rejects scp-like `user@host:repo`).
+import { GitError } from './types.js';
+
+export interface GitUrl {
+  protocol: 'http' | 'https' | 'ssh';
+  hostname: string;
+  /** Explicit port or undefined for the scheme default. */
+  port?: number;
+  username: string;
+  password: string;
+  /** Path as in the URL, decoded, starting with '/'. */
+  path: string;
+  /** The URL without userinfo, safe for messages and logs. */
+  redacted: string;
+}
+
+export function parseGitUrl(raw: string): GitUrl {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new GitError('InvalidURL', `invalid Git URL '${redactUrl(raw)}'`);
+  }
+  const protocol = u.protocol.replace(/:$/, '');
+  if (protocol !== 'http' && protocol !== 'https' && protocol !== 'ssh') {
+    throw new GitError(
+      'InvalidURL',
+      `unsupported Git URL scheme '${protocol}' in '${redactUrl(raw)}': use http://, https:// or ssh://`,
+    );
+  }
+  if (!u.hostname) throw new GitError('InvalidURL', `Git URL '${redactUrl(raw)}' has no host`);
+  const username = decodeURIComponent(u.username);
+  const password = decodeURIComponent(u.password);
+  u.username = '';
+  u.password = '';
+  const result: GitUrl = {
+    protocol,
+    hostname: u.hostname.replace(/^\[(.*)\]$/, '$1'),
+    username,
+    password,
+    path: decodeURIComponent(u.pathname || '/'),
+    redacted: u.toString(),
+  };
+  if (u.port) result.port = Number(u.port);
+  return result;
+}
+
+/** The URL with any userinfo removed; best effort for strings that do not parse. */
+export function redactUrl(raw: string): string {
+  try {
+    const u = new URL(raw);
+    u.username = '';
+    u.password = '';
+    return u.toString();
+  } catch {
+    return raw.replace(/\/\/[^/@\s]*@/g, '//');
+  }
+}
+
+/** Remove userinfo from any URL in `text` and every given secret value. */
+export function scrub(text: string, secrets: readonly string[]): string {
+  let out = text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s'"]*@/gi, '$1');
+  for (const s of secrets) {
+    if (s) out = out.split(s).join('***');
+    // Multi-line secrets (keys) may appear line by line in tool output.
+    for (const line of s.split('\n')) {
+      const l = line.trim();
+      if (l.length >= 16) out = out.split(l).join('***');
+    }
+  }
+  return out;
+}
