@@ -2,18 +2,20 @@
 // file when a file is run on its own. Namespaces give each test its own space.
 import { randomBytes } from 'node:crypto';
 import { after } from 'node:test';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { type ClusterState, loadState, startCluster, stopCluster } from '../cluster/cluster.js';
 
 let shared: Promise<ClusterState> | undefined;
+let ownCluster: Promise<ClusterState> | undefined;
 const namespaces: Array<{ core: CoreV1Api; name: string }> = [];
 
 // Registered when this module is imported (at the top of a test file), so it runs once after the
-// whole file rather than after whichever test happened to create the namespace.
+// whole file rather than after whichever test or hook happened to ask for the cluster.
 after(async () => {
   await Promise.all(
     namespaces.map(({ core, name }) => core.deleteNamespace({ name }).catch(() => undefined)),
   );
+  if (ownCluster) await stopCluster(await ownCluster);
 });
 
 export function useCluster(): Promise<ClusterState> {
@@ -23,18 +25,13 @@ export function useCluster(): Promise<ClusterState> {
       shared = Promise.resolve(loadState(dir));
     } else {
       shared = startCluster();
-      const started = shared;
-      after(async () => stopCluster(await started));
+      ownCluster = shared;
     }
   }
   return shared;
 }
 
-export function kubeConfigFor(state: ClusterState): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromFile(state.kubeconfig);
-  return kc;
-}
+export { kubeConfigFor } from './kubeconfig.js';
 
 /** Creates a fresh namespace, deleted when the test file ends. */
 export async function testNamespace(kc: KubeConfig, prefix = 't'): Promise<string> {
@@ -45,23 +42,4 @@ export async function testNamespace(kc: KubeConfig, prefix = 't'): Promise<strin
   return name;
 }
 
-export async function eventually<T>(
-  what: string,
-  check: () => Promise<T | undefined | false>,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await check();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(
-    `timed out after ${timeoutMs} ms: ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`,
-  );
-}
+export { eventually } from './wait.js';

@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { ApiextensionsV1Api, type V1CustomResourceDefinition } from '@kubernetes/client-node';
 import { parse, stringify } from 'yaml';
 import type { ClusterState } from '../cluster/cluster.js';
-import { eventually, kubeConfigFor } from './cluster.js';
+import { kubeConfigFor } from './kubeconfig.js';
+import { eventually } from './wait.js';
 
 /** Annotation holding the sha256 of the crds/ file a CRD was applied from. */
 export const CRD_DIGEST_ANNOTATION = 'test.mooring.dev/crd-digest';

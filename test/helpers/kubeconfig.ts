@@ -1,0 +1,8 @@
+import { KubeConfig } from '@kubernetes/client-node';
+import type { ClusterState } from '../cluster/cluster.js';
+
+export function kubeConfigFor(state: ClusterState): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromFile(state.kubeconfig);
+  return kc;
+}
