@@ -3,6 +3,9 @@ import { parseDuration } from '../api/duration.js';
 import { loadKubeConfig } from '../kube/config.js';
 import { createLogger, errorMessage, type LogEncoding, type LogLevel } from '../runtime/logger.js';
 import { Manager } from '../runtime/manager.js';
+import type { GitBackendFlag } from '../source/git/backend.js';
+import { setupSourceController } from '../source/setup.js';
+import { advertisedAddress } from '../source/storage.js';
 import { CliError, type Command, wantsHelp } from './command.js';
 import { type FlagSpecs, flagsHelp, type ParsedFlags, parseFlags } from './flags.js';
 
@@ -186,7 +189,17 @@ ${flagsHelp(controllerFlags)}`,
           }
         : undefined,
     });
-    // The source and kustomize controllers register here as they are built (issues 3 and 6).
+    const enabled = new Set(cfg.controllers.split(',').filter(Boolean));
+    if (enabled.has('source')) {
+      setupSourceController(manager, {
+        storagePath: cfg['storage-path'],
+        storageAddr: cfg['storage-addr'],
+        storageAdvAddr: advertisedAddress(cfg['storage-addr'], cfg['storage-adv-addr']),
+        gitBackend: cfg['git-backend'] as GitBackendFlag,
+        retentionTtlMs: parseDuration(cfg['artifact-retention-ttl']),
+        retentionRecords: Number(cfg['artifact-retention-records']),
+      });
+    }
 
     let exitCode = 0;
     const stopped = new Promise<void>((resolve) => {

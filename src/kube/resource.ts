@@ -26,7 +26,6 @@ export interface ObjectMeta {
   annotations?: Record<string, string>;
   finalizers?: string[];
   ownerReferences?: unknown[];
-  [key: string]: unknown;
 }
 
 export interface ObjectList<T> {
