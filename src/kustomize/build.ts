@@ -29,9 +29,11 @@ export function build(fs: FileSystem, dir: string, options: BuildOptions = {}): 
   addHashSuffixes(ra.resources);
   fixNameReferences(ra.resources, ra.config.nameReference);
   resolveVars(ra.resources, ra.vars, ra.config.varReference);
+  // Objects marked as local configuration are inputs to the build, not part of its output.
+  const out = ra.resources.filter((r) => r.annotations()['config.kubernetes.io/local-config'] !== 'true');
   const sort = ra.sortOptions;
-  if (sort?.order === 'fifo') return ra.resources;
-  return sortLegacy(ra.resources, sort?.orderFirst, sort?.orderLast);
+  if (sort?.order === 'fifo') return out;
+  return sortLegacy(out, sort?.orderFirst, sort?.orderLast);
 }
 
 /** The objects of a build, as plain JSON objects. */

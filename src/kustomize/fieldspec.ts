@@ -30,6 +30,8 @@ export interface TransformerConfig {
   nameSuffix: FieldSpec[];
   namespace: FieldSpec[];
   commonLabels: FieldSpec[];
+  /** Extra places for the `labels` field's pairs. */
+  labels: FieldSpec[];
   templateLabels: FieldSpec[];
   commonAnnotations: FieldSpec[];
   images: FieldSpec[];
@@ -44,6 +46,7 @@ export function emptyConfig(): TransformerConfig {
     nameSuffix: [],
     namespace: [],
     commonLabels: [],
+    labels: [],
     templateLabels: [],
     commonAnnotations: [],
     images: [],
@@ -59,6 +62,7 @@ export function defaultConfig(): TransformerConfig {
     nameSuffix: [{ path: 'metadata/name' }],
     namespace: namespaceSpecs.map((f) => ({ ...f })),
     commonLabels: commonLabelSpecs.map((f) => ({ ...f })),
+    labels: [],
     templateLabels: templateLabelSpecs.map((f) => ({ ...f })),
     commonAnnotations: commonAnnotationSpecs.map((f) => ({ ...f })),
     images: imageSpecs.map((f) => ({ ...f })),
@@ -98,6 +102,7 @@ export function mergeConfig(into: TransformerConfig, from: TransformerConfig): v
     'nameSuffix',
     'namespace',
     'commonLabels',
+    'labels',
     'templateLabels',
     'commonAnnotations',
     'images',
@@ -156,6 +161,7 @@ export function parseConfig(v: Json, where: string): TransformerConfig {
       case 'nameSuffix':
       case 'namespace':
       case 'commonLabels':
+      case 'labels':
       case 'templateLabels':
       case 'commonAnnotations':
       case 'images':

@@ -6,6 +6,8 @@ import * as path from 'node:path';
 export interface FileSystem {
   /** Reads a whole file as UTF-8. Throws KustomizeFsError if missing, a directory or too large. */
   readFile(file: string): string;
+  /** Reads a whole file as bytes (generator sources may be binary). */
+  readFileBytes(file: string): Uint8Array;
   /** Names of the entries of a directory, sorted. */
   readDir(dir: string): string[];
   /** What is at a path, or undefined when nothing is. */
@@ -51,6 +53,10 @@ export class RootedFileSystem implements FileSystem {
   }
 
   readFile(file: string): string {
+    return Buffer.from(this.readFileBytes(file)).toString('utf8');
+  }
+
+  readFileBytes(file: string): Uint8Array {
     const real = this.real(file);
     if (real === undefined) throw new KustomizeFsError(`${file}: no such file`);
     const st = nodeFs.statSync(real);
@@ -58,7 +64,7 @@ export class RootedFileSystem implements FileSystem {
     if (st.size > this.maxFileBytes) {
       throw new KustomizeFsError(`${file}: file is larger than the limit of ${this.maxFileBytes} bytes`);
     }
-    return nodeFs.readFileSync(real, 'utf8');
+    return nodeFs.readFileSync(real);
   }
 
   readDir(dir: string): string[] {
@@ -90,6 +96,10 @@ export class MemoryFileSystem implements FileSystem {
       throw new KustomizeFsError(`${file}: no such file`);
     }
     return c;
+  }
+
+  readFileBytes(file: string): Uint8Array {
+    return Buffer.from(this.readFile(file), 'utf8');
   }
 
   readDir(dir: string): string[] {

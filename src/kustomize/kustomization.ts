@@ -72,7 +72,7 @@ export function loadKustomization(fs: FileSystem, dir: string): LoadedKustomizat
   const text = fs.readFile(where);
   let parsed: Json;
   try {
-    parsed = parseYaml(text, where);
+    parsed = parseYaml(text, where, false);
   } catch (e) {
     throw new KustomizeError((e as Error).message);
   }
@@ -81,14 +81,25 @@ export function loadKustomization(fs: FileSystem, dir: string): LoadedKustomizat
   return { dir, file, ...checkKustomization(parsed, where) };
 }
 
-export function checkKustomization(k: JsonObject, where: string): { isComponent: boolean; k: JsonObject } {
-  for (const key of Object.keys(k)) {
-    if (!knownFields.has(key)) throw new KustomizeError(`${where}: unknown field "${key}" in kustomization`);
+/** Go's JSON decoding matches field names case-insensitively; so does kustomize. */
+export function canonicalKeys(o: JsonObject, known: Iterable<string>, where: string, what: string): JsonObject {
+  const byLower = new Map<string, string>();
+  for (const k of known) byLower.set(k.toLowerCase(), k);
+  const out: JsonObject = {};
+  for (const [key, v] of Object.entries(o)) {
+    const canon = byLower.get(key.toLowerCase());
+    if (!canon) throw new KustomizeError(`${where}: unknown field "${key}" in ${what}`);
+    out[canon] = v;
   }
+  return out;
+}
+
+export function checkKustomization(input: JsonObject, where: string): { isComponent: boolean; k: JsonObject } {
+  const k = canonicalKeys(input, knownFields, where, 'kustomization');
   const kind = k.kind === undefined || k.kind === null || k.kind === '' ? 'Kustomization' : k.kind;
   const apiVersion = k.apiVersion ?? '';
   if (kind === 'Component') {
-    if (apiVersion !== 'kustomize.config.k8s.io/v1alpha1') {
+    if (apiVersion !== '' && apiVersion !== 'kustomize.config.k8s.io/v1alpha1') {
       throw new KustomizeError(
         `${where}: apiVersion for Component should be kustomize.config.k8s.io/v1alpha1`,
       );

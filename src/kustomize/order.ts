@@ -29,11 +29,11 @@ export const defaultOrderFirst = [
 export const defaultOrderLast = ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration'];
 
 function gvkString(g: Gvk): string {
-  return `${g.kind || '[noKind]'}.${g.version || '[noVer]'}.${g.group || '[noGrp]'}`;
+  return `${g.group || '~G'}_${g.version || '~V'}_${g.kind || '~K'}`;
 }
 
 function idString(id: ResId): string {
-  return `${gvkString(id)}/${id.name || '[noName]'}.${id.namespace || '[noNs]'}`;
+  return `${gvkString(id)}|${id.namespace || '~X'}|${id.name || '~N'}`;
 }
 
 function cmp(a: string, b: string): number {
@@ -50,11 +50,14 @@ export function sortLegacy(
   for (const [i, k] of orderLast.entries()) rank.set(k, 1 + i);
   const keyed = resources.map((r) => {
     const id = r.id;
-    return { r, rank: rank.get(id.kind) ?? 0, gvk: gvkString(id), id: idString(id) };
+    return { r, kind: id.kind, group: id.group, rank: rank.get(id.kind) ?? 0, gvk: gvkString(id), id: idString(id) };
   });
   keyed.sort((a, b) => {
     if (a.gvk !== b.gvk) {
       if (a.rank !== b.rank) return a.rank - b.rank;
+      if (a.kind === 'Namespace' && b.kind === 'Namespace' && (a.group === '' || b.group === '')) {
+        return cmp(b.gvk, a.gvk);
+      }
       return cmp(a.gvk, b.gvk);
     }
     return cmp(a.id, b.id);

@@ -85,7 +85,8 @@ export class Resource {
   /** Name prefixes and suffixes applied so far, in order (kustomize's prefixes/suffixes annotations). */
   prefixes: string[] = [];
   suffixes: string[] = [];
-  /** Vars referenced from it (not needed after the build). */
+  /** Names of the vars bound to this object (kustomize's refVarNames). */
+  refVarNames: string[] = [];
   allowNameChange = false;
   allowKindChange = false;
   /** kustomize's `refBy` bookkeeping isn't needed; we record the kustomization that emitted it. */
@@ -106,6 +107,7 @@ export class Resource {
     r.transformations = [...this.transformations];
     r.prefixes = [...this.prefixes];
     r.suffixes = [...this.suffixes];
+    r.refVarNames = [...this.refVarNames];
     return r;
   }
 
@@ -185,6 +187,15 @@ function stringMap(v: Json | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   if (v && typeof v === 'object' && !Array.isArray(v)) {
     for (const [k, val] of Object.entries(v)) out[k] = typeof val === 'string' ? val : JSON.stringify(val);
+  }
+  return out;
+}
+
+/** A copy of a map with its keys lower-cased (Go's JSON decoding ignores key case). */
+export function lowerKeys(v: Json | undefined): Record<string, Json> {
+  const out: Record<string, Json> = {};
+  if (v !== null && v !== undefined && typeof v === 'object' && !Array.isArray(v)) {
+    for (const [k, val] of Object.entries(v)) out[k.toLowerCase()] = val;
   }
   return out;
 }

@@ -20,6 +20,7 @@ import {
 import {
   asStringList,
   asStringMap,
+  canonicalKeys,
   checkKustomization,
   findKustomizationFile,
   type LoadedKustomization,
@@ -30,8 +31,10 @@ import { parseJsonPatch } from './merge/jsonpatch.js';
 import { loadOpenApi } from './openapi.js';
 import {
   idDisplay,
+  isClusterScoped,
   isObject,
   KustomizeError,
+  lowerKeys,
   parseApiVersion,
   type ResId,
   Resource,
@@ -101,9 +104,6 @@ export function resourcesFromDocs(docs: Json[], where: string): Resource[] {
       if (!Array.isArray(items)) fail(where, `items of ${kind} must be a list`);
       out.push(...resourcesFromDocs(items, where));
       continue;
-    }
-    if (typeof doc.apiVersion !== 'string' && kind !== 'Kustomization') {
-      fail(where, "missing Resource metadata: 'apiVersion' is required");
     }
     const md = doc.metadata;
     if (md !== undefined && md !== null && !isObject(md)) fail(where, 'metadata must be a map');
@@ -184,10 +184,39 @@ function accumulateInto(
   runTransformers(ra, ldr, k, w, limits);
   for (const v of Array.isArray(k.vars) ? k.vars : []) {
     const parsed = parseVar(v, w);
-    if (ra.vars.some((x) => x.name === parsed.name)) fail(w, `var '${parsed.name}' already encountered`);
-    ra.vars.push(parsed);
+    bindVar(ra.resources, parsed, w);
+    addVar(ra, parsed, w);
   }
   return ra;
+}
+
+function addVar(ra: Accumulator, v: Var, w: string): void {
+  const existing = ra.vars.find((x) => x.name === v.name);
+  if (existing) {
+    if (JSON.stringify(existing) === JSON.stringify(v)) return;
+    fail(w, `var '${v.name}' already encountered`);
+  }
+  ra.vars.push(v);
+}
+
+/** Binds a var to the one object it names, at the level that declares it (kustomize's MergeVars). */
+function bindVar(resources: Resource[], v: Var, w: string): void {
+  const o = v.objref;
+  const withNs = o.namespace !== '' || isClusterScoped(o);
+  const matches = resources.filter((r) =>
+    r.allIds.some(
+      (id) =>
+        id.name === o.name &&
+        id.kind === o.kind &&
+        id.version === o.version &&
+        id.group === o.group &&
+        (!withNs || sameId(id, { ...o })),
+    ),
+  );
+  if (matches.length > 1) {
+    fail(w, `found ${matches.length} resId matches for var ${v.name} (unable to disambiguate multiple resources with same name)`);
+  }
+  if (matches.length === 1) matches[0]!.refVarNames.push(v.name);
 }
 
 function parseSortOptions(v: Json, w: string): SortOptions {
@@ -230,10 +259,7 @@ function accumulateResources(
 
 function mergeAccumulator(ra: Accumulator, sub: Accumulator, w: string): void {
   mergeConfig(ra.config, sub.config);
-  for (const v of sub.vars) {
-    if (ra.vars.some((x) => x.name === v.name)) fail(w, `var '${v.name}' already encountered`);
-    ra.vars.push(v);
-  }
+  for (const v of sub.vars) addVar(ra, v, w);
   if (sub.schema && !ra.schema) ra.schema = sub.schema;
 }
 
@@ -296,6 +322,7 @@ function mergeGenerated(ra: Accumulator, res: Resource, w: string): void {
   res.prefixes = old.prefixes;
   res.suffixes = old.suffixes;
   res.needsHash = res.needsHash || old.needsHash;
+  res.refVarNames = old.refVarNames;
   if (old.origin) res.origin = old.origin;
   ra.resources[ra.resources.indexOf(old)] = res;
 }
@@ -427,6 +454,7 @@ function applyPatchEntry(ra: Accumulator, ldr: Loader, entry: PatchEntry, w: str
   if (hasPath) text = ldr.readFile(entry.path!);
   const target = parseSelector(entry.target ?? undefined, w);
   const docs = wrapYaml(() => parseYamlStream(text, file));
+  if (docs.length > 1 && docs.some((d) => Array.isArray(d))) fail(file, 'a patch may hold only one JSON patch');
   if (docs.length === 1 && Array.isArray(docs[0])) {
     if (!target) fail(w, `must specify a target for JSON patch ${file}`);
     const ops = parseJsonPatch(docs[0]!, file);
@@ -486,12 +514,13 @@ function patchJson6902Entry(ra: Accumulator, ldr: Loader, entry: JsonObject, w: 
 
 function imageRule(v: Json, w: string): ImageRule {
   if (!isObject(v)) fail(w, 'images entries must be maps');
+  const l = lowerKeys(v);
   const s = (x: Json | undefined) => (x === undefined || x === null ? undefined : String(x));
-  const rule: ImageRule = { name: s(v.name) ?? '' };
-  const newName = s(v.newName);
-  const newTag = s(v.newTag);
-  const digest = s(v.digest);
-  const tagSuffix = s(v.tagSuffix);
+  const rule: ImageRule = { name: s(l.name) ?? '' };
+  const newName = s(l.newname);
+  const newTag = s(l.newtag);
+  const digest = s(l.digest);
+  const tagSuffix = s(l.tagsuffix);
   if (newName) rule.newName = newName;
   if (newTag) rule.newTag = newTag;
   if (digest) rule.digest = digest;
@@ -553,7 +582,7 @@ function runTransformers(ra: Accumulator, ldr: Loader, k: JsonObject, w: string,
   if (Array.isArray(k.labels)) {
     for (const l of k.labels) {
       if (!isObject(l)) fail(w, 'labels entries must be maps');
-      let specs = parseFieldSpecs(l.fields, `${w}: labels.fields`);
+      let specs = mergeSpecsWith(tc.labels, parseFieldSpecs(l.fields, `${w}: labels.fields`));
       if (l.includeSelectors === true) specs = mergeSpecsWith(tc.commonLabels, specs);
       else {
         specs = mergeSpecsWith([{ path: 'metadata/labels', create: true }], specs);
@@ -608,15 +637,42 @@ function str(v: Json | undefined): string {
   return v === undefined || v === null ? '' : String(v);
 }
 
+const pluginFields = [
+  'apiVersion',
+  'kind',
+  'metadata',
+  'fieldSpecs',
+  'path',
+  'paths',
+  'patch',
+  'patches',
+  'jsonOp',
+  'target',
+  'options',
+  'prefix',
+  'suffix',
+  'labels',
+  'annotations',
+  'imageTag',
+  'replica',
+  'replacements',
+  'unsetOnly',
+  'setRoleBindingSubjects',
+  'sortOptions',
+  'value',
+  'targets',
+];
+
 function runTransformerPlugin(
   ra: Accumulator,
   ldr: Loader,
-  cfg: JsonObject,
+  rawCfg: JsonObject,
   w: string,
   _limits: BuildLimits,
 ): void {
-  const apiVersion = str(cfg.apiVersion);
-  const kind = str(cfg.kind);
+  const apiVersion = str(rawCfg.apiVersion);
+  const kind = str(rawCfg.kind);
+  const cfg = canonicalKeys(rawCfg, pluginFields, w, `${kind} config`);
   const pw = `${w}: ${kind}`;
   if (apiVersion !== 'builtin' && !apiVersion.startsWith('builtin/')) {
     fail(

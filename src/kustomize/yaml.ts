@@ -24,8 +24,8 @@ export interface JsonObject {
 export class YamlError extends Error {}
 
 /** Parses a multi-document YAML stream into plain JSON values (null documents dropped). */
-export function parseYamlStream(text: string, file: string): Json[] {
-  const docs = parseAllDocuments(text, { schema: 'failsafe', uniqueKeys: true, prettyErrors: false });
+export function parseYamlStream(text: string, file: string, uniqueKeys = true): Json[] {
+  const docs = parseAllDocuments(text, { schema: 'failsafe', uniqueKeys, prettyErrors: false });
   const out: Json[] = [];
   for (const doc of Array.isArray(docs) ? docs : [docs]) {
     const err = doc.errors[0];
@@ -39,8 +39,8 @@ export function parseYamlStream(text: string, file: string): Json[] {
 }
 
 /** Parses a single YAML document (an empty one is null). */
-export function parseYaml(text: string, file: string): Json {
-  const docs = parseYamlStream(text, file);
+export function parseYaml(text: string, file: string, uniqueKeys = true): Json {
+  const docs = parseYamlStream(text, file, uniqueKeys);
   if (docs.length > 1) throw new YamlError(`${file}: expected one YAML document, found ${docs.length}`);
   return docs[0] ?? null;
 }
@@ -56,7 +56,7 @@ function toJson(node: Node | null, doc: Document, file: string, path: string[]):
     if (quoted || tag === '!') return raw;
     const src = node.source ?? raw;
     // Labels and annotations are string maps; kyaml keeps the source text of annotation values.
-    if (path.length === 2 && path[0] === 'metadata' && path[1] === 'annotations') return src;
+    if (path[path.length - 3] === 'metadata' && path[path.length - 2] === 'annotations') return src;
     return resolvePlain(src);
   }
   if (isMap(node)) {

@@ -101,8 +101,13 @@ function collectPairs(args: GeneratorArgs, ldr: Loader, where: string): KvPair[]
   return pairs;
 }
 
-function isUtf8(s: string): boolean {
-  return !s.includes('\uFFFD');
+/** kyaml's base64 for Secret data and binaryData: broken into 70-character lines past 70. */
+export function encodeBase64(bytes: Buffer): string {
+  const enc = bytes.toString('base64');
+  if (enc.length < 70) return enc;
+  let out = '';
+  for (let i = 0; i < enc.length; i += 70) out += `${enc.slice(i, i + 70)}\n`;
+  return out;
 }
 
 function makeObject(
@@ -122,9 +127,9 @@ function makeObject(
     const data: JsonObject = {};
     const binary: JsonObject = {};
     for (const p of pairs) {
-      if (kind === 'Secret') data[p.key] = Buffer.from(p.value, 'utf8').toString('base64');
-      else if (isUtf8(p.value)) data[p.key] = p.value;
-      else binary[p.key] = Buffer.from(p.value, 'latin1').toString('base64');
+      if (kind === 'Secret') data[p.key] = encodeBase64(p.binary ?? Buffer.from(p.value, 'utf8'));
+      else if (!p.binary) data[p.key] = p.value;
+      else binary[p.key] = encodeBase64(p.binary);
     }
     if (Object.keys(data).length) obj.data = data;
     if (Object.keys(binary).length) obj.binaryData = binary;

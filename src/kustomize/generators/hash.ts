@@ -31,8 +31,8 @@ function fieldValue(obj: JsonObject, key: string): Json {
 
 export function encodeForHash(obj: JsonObject): string {
   const kind = typeof obj.kind === 'string' ? obj.kind : '';
-  const meta = obj.metadata as JsonObject | undefined;
-  const name = typeof meta?.name === 'string' ? meta.name : '';
+  // kustomize looks the name up as one field literally called "metadata/name", so it is always empty.
+  const name = '';
   if (kind === 'ConfigMap') {
     const m: JsonObject = { kind, name, data: fieldValue(obj, 'data') };
     const bin = fieldValue(obj, 'binaryData');

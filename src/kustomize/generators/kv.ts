@@ -37,8 +37,10 @@ export function parseFileSource(src: string, ldr: Loader, where: string): KvPair
     file = src;
     key = path.posix.basename(src);
   }
-  const content = ldr.readFile(file);
-  return { key, value: content };
+  const bytes = Buffer.from(ldr.fs.readFileBytes(ldr.filePath(file)));
+  const value = bytes.toString('utf8');
+  if (Buffer.from(value, 'utf8').equals(bytes)) return { key, value };
+  return { key, value, binary: bytes };
 }
 
 export function parseEnvFile(file: string, ldr: Loader): KvPair[] {

@@ -130,28 +130,30 @@ function mergeList(dest: Json[], patch: Json[], schema: SchemaNode | undefined):
       return out;
     }
   }
-  const out: Json[] = dest.map((x) => x);
+  // kyaml lists the patch's elements first (merged with their counterparts), then the rest.
+  const rest: (Json | undefined)[] = dest.map((x) => x);
+  const head: Json[] = [];
   for (const el of patch) {
     if (!isObject(el)) {
-      if (!out.some((x) => x === el)) out.push(el);
+      const i = rest.findIndex((x) => x === el);
+      if (i >= 0) rest[i] = undefined;
+      if (!head.some((x) => x === el)) head.push(el);
       continue;
     }
     const kv = el[key];
-    const idx = out.findIndex((x) => isObject(x) && keyEquals(x[key!], kv));
-    if (el.$patch === 'delete') {
-      if (idx >= 0) out.splice(idx, 1);
-      continue;
-    }
-    if (idx < 0) {
+    const idx = rest.findIndex((x) => x !== undefined && isObject(x) && keyEquals(x[key!], kv));
+    const existing = idx >= 0 ? rest[idx] : undefined;
+    if (idx >= 0) rest[idx] = undefined;
+    if (el.$patch === 'delete') continue;
+    if (existing === undefined) {
       const c = clean(el);
-      if (c !== undefined) out.push(c);
+      if (c !== undefined) head.push(c);
       continue;
     }
-    const merged = mergeValue(out[idx], el, itemSchema);
-    if (merged === undefined) out.splice(idx, 1);
-    else out[idx] = merged;
+    const merged = mergeValue(existing, el, itemSchema);
+    if (merged !== undefined) head.push(merged);
   }
-  return out;
+  return [...head, ...(rest.filter((x) => x !== undefined) as Json[])];
 }
 
 function keyEquals(a: Json | undefined, b: Json | undefined): boolean {

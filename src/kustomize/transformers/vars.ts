@@ -1,7 +1,7 @@
 // `vars`: $(NAME) references in known fields, replaced by a field of a named object once all
 // names are final.
 import { type FieldSpec, gvkSelected, visitField } from '../fieldspec.js';
-import { isObject, KustomizeError, parseApiVersion, type Resource } from '../resource.js';
+import { isObject, KustomizeError, lowerKeys, parseApiVersion, type Resource } from '../resource.js';
 import type { Json } from '../yaml.js';
 import { getField } from './field-path.js';
 
@@ -12,12 +12,13 @@ export interface Var {
 }
 
 export function parseVar(v: Json, w: string): Var {
-  if (!isObject(v) || typeof v.name !== 'string') throw new KustomizeError(`${w}: var needs a name`);
-  const o = isObject(v.objref) ? v.objref : {};
-  const gv = parseApiVersion(typeof o.apiVersion === 'string' ? o.apiVersion : '');
-  const fr = isObject(v.fieldref) ? v.fieldref : {};
+  const lv = lowerKeys(v);
+  if (!isObject(v) || typeof lv.name !== 'string') throw new KustomizeError(`${w}: var needs a name`);
+  const o = lowerKeys(lv.objref);
+  const gv = parseApiVersion(typeof o.apiversion === 'string' ? o.apiversion : '');
+  const fr = lowerKeys(lv.fieldref);
   return {
-    name: v.name,
+    name: lv.name,
     objref: {
       group: typeof o.group === 'string' ? o.group : gv.group,
       version: typeof o.version === 'string' ? o.version : gv.version,
@@ -25,7 +26,7 @@ export function parseVar(v: Json, w: string): Var {
       name: typeof o.name === 'string' ? o.name : '',
       namespace: typeof o.namespace === 'string' ? o.namespace : '',
     },
-    fieldPath: typeof fr.fieldPath === 'string' && fr.fieldPath ? fr.fieldPath : 'metadata.name',
+    fieldPath: typeof fr.fieldpath === 'string' && fr.fieldpath ? fr.fieldpath : 'metadata.name',
   };
 }
 
@@ -37,18 +38,9 @@ function varFieldPath(p: string): string {
 function resolveValues(resources: Resource[], vars: Var[]): Map<string, Json> {
   const values = new Map<string, Json>();
   for (const v of vars) {
-    const matches = resources.filter((r) =>
-      r.allIds.some(
-        (id) =>
-          id.name === v.objref.name &&
-          gvkSelected(id, v.objref) &&
-          (v.objref.namespace === '' || id.namespace === v.objref.namespace),
-      ),
-    );
-    if (matches.length !== 1) {
-      throw new KustomizeError(
-        `found ${matches.length} resId matches for var ${v.name} (${v.objref.kind} ${v.objref.name}); expected 1`,
-      );
+    const matches = resources.filter((r) => r.refVarNames.includes(v.name));
+    if (matches.length === 0) {
+      throw new KustomizeError(`var '${v.name}' cannot be mapped to a field in the set of known resources`);
     }
     const value = getField(matches[0]!.obj, varFieldPath(v.fieldPath));
     if (value === undefined) {
