@@ -5,12 +5,13 @@ import { buildDirectory, KustomizeError, toYaml } from '../kustomize/build.js';
 import { KustomizeFsError } from '../kustomize/fs.js';
 import { CliError, type Command } from './command.js';
 
-const usage = `Usage: mooring build DIR [--root ROOT]
+const usage = `Usage: mooring build DIR [--root ROOT] [--generate-kustomization]
 
 Builds the kustomization in DIR (kustomize v5 semantics) and prints the YAML to stdout.
-A directory without a kustomization file is built the way Flux does: from its YAML files and
-sub-kustomizations. No file outside ROOT is read; ROOT defaults to the enclosing git work tree,
-or to / when DIR is not in one. Remote bases are refused.`;
+With --generate-kustomization, a directory without a kustomization file is built the way Flux
+does: from its YAML files and sub-kustomizations (without it, that is an error, as in kustomize).
+No file outside ROOT is read; ROOT defaults to the enclosing git work tree, or to / when DIR is
+not in one. Remote bases are refused.`;
 
 /** The top of the git work tree holding dir, if any. */
 function gitTop(dir: string): string | undefined {
@@ -30,7 +31,7 @@ export const buildCommand: Command = {
   async run(argv: string[]) {
     const { values, positionals } = parseArgs({
       args: argv,
-      options: { root: { type: 'string' } },
+      options: { root: { type: 'string' }, 'generate-kustomization': { type: 'boolean' } },
       allowPositionals: true,
     });
     const dirArg = positionals[0];
@@ -40,7 +41,9 @@ export const buildCommand: Command = {
     const root = values.root ? realpathSync(values.root) : (gitTop(dir) ?? '/');
     let out: string;
     try {
-      out = toYaml(buildDirectory(dir, root));
+      out = toYaml(
+        buildDirectory(dir, root, { generateKustomization: values['generate-kustomization'] === true }),
+      );
     } catch (e) {
       if (e instanceof KustomizeError || e instanceof KustomizeFsError)
         throw new CliError(e.message.replace(/\n/g, ' '));

@@ -16,6 +16,11 @@ export { KustomizeError } from './resource.js';
 export interface BuildOptions {
   /** Refuse builds producing more objects than this. */
   maxResources?: number;
+  /**
+   * For a directory without a kustomization file, generate one over its YAML files and
+   * sub-kustomizations, the way Flux's kustomize-controller does. Off: kustomize's error.
+   */
+  generateKustomization?: boolean;
 }
 
 /** Builds the kustomization in dir (absolute, inside fs). Throws KustomizeError on any problem. */
@@ -24,7 +29,10 @@ export function build(fs: FileSystem, dir: string, options: BuildOptions = {}): 
   const root = path.posix.resolve('/', dir);
   if (fs.stat(root) !== 'dir') throw new KustomizeError(`${dir}: not a directory`);
   const ldr = new Loader(fs, root);
-  const kust = findKustomizationFile(fs, root) ? loadKustomization(fs, root) : synthesizeKustomization(ldr);
+  const kust =
+    options.generateKustomization && !findKustomizationFile(fs, root)
+      ? synthesizeKustomization(ldr)
+      : loadKustomization(fs, root);
   const ra = accumulateKustomization(ldr, kust, limits);
   addHashSuffixes(ra.resources);
   fixNameReferences(ra.resources, ra.config.nameReference);

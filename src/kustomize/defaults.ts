@@ -165,6 +165,16 @@ export const nameReferenceSpecs: NameBackReference[] = [
     referrers: podField('priorityClassName'),
   },
   {
+    gvk: { kind: 'ValidatingAdmissionPolicy', group: 'admissionregistration.k8s.io' },
+    referrers: [
+      {
+        path: 'spec/policyName',
+        kind: 'ValidatingAdmissionPolicyBinding',
+        group: 'admissionregistration.k8s.io',
+      },
+    ],
+  },
+  {
     // kustomize's default config spells this group with the version; it never matches.
     gvk: { version: 'v1', group: 'networking.k8s.io/v1', kind: 'IngressClass' },
     referrers: [{ path: 'spec/ingressClassName', kind: 'Ingress' }],

@@ -277,8 +277,9 @@ function walk(node: Json, segs: Segment[], i: number, create: boolean, visit: Fi
   }
   let child = node[seg.name];
   if (child === undefined || child === null) {
-    if (!create) return;
-    child = seg.seq ? [] : {};
+    // kustomize creates missing maps on the way, never missing lists.
+    if (!create || seg.seq) return;
+    child = {};
     node[seg.name] = child;
   }
   walk(child, segs, i + 1, create, visit);

@@ -82,7 +82,12 @@ export function loadKustomization(fs: FileSystem, dir: string): LoadedKustomizat
 }
 
 /** Go's JSON decoding matches field names case-insensitively; so does kustomize. */
-export function canonicalKeys(o: JsonObject, known: Iterable<string>, where: string, what: string): JsonObject {
+export function canonicalKeys(
+  o: JsonObject,
+  known: Iterable<string>,
+  where: string,
+  what: string,
+): JsonObject {
   const byLower = new Map<string, string>();
   for (const k of known) byLower.set(k.toLowerCase(), k);
   const out: JsonObject = {};
@@ -94,7 +99,10 @@ export function canonicalKeys(o: JsonObject, known: Iterable<string>, where: str
   return out;
 }
 
-export function checkKustomization(input: JsonObject, where: string): { isComponent: boolean; k: JsonObject } {
+export function checkKustomization(
+  input: JsonObject,
+  where: string,
+): { isComponent: boolean; k: JsonObject } {
   const k = canonicalKeys(input, knownFields, where, 'kustomization');
   const kind = k.kind === undefined || k.kind === null || k.kind === '' ? 'Kustomization' : k.kind;
   const apiVersion = k.apiVersion ?? '';

@@ -9,7 +9,11 @@ import { type Json, type JsonObject, parseYamlStream } from './yaml.js';
 export function loadOpenApi(v: Json, ldr: Loader, where: string): PatchSchemaData {
   if (!isObject(v)) throw new KustomizeError(`${where}: openapi must be a map`);
   if (typeof v.path !== 'string') {
-    if (typeof v.version === 'string') return patchSchemaData;
+    if (typeof v.version === 'string') {
+      if (v.version !== 'v1.21.2')
+        throw new KustomizeError(`${where}: the specified OpenAPI version is not built in`);
+      return patchSchemaData;
+    }
     throw new KustomizeError(`${where}: openapi needs a path`);
   }
   if (typeof v.version === 'string')

@@ -50,7 +50,14 @@ export function sortLegacy(
   for (const [i, k] of orderLast.entries()) rank.set(k, 1 + i);
   const keyed = resources.map((r) => {
     const id = r.id;
-    return { r, kind: id.kind, group: id.group, rank: rank.get(id.kind) ?? 0, gvk: gvkString(id), id: idString(id) };
+    return {
+      r,
+      kind: id.kind,
+      group: id.group,
+      rank: rank.get(id.kind) ?? 0,
+      gvk: gvkString(id),
+      id: idString(id),
+    };
   });
   keyed.sort((a, b) => {
     if (a.gvk !== b.gvk) {

@@ -192,10 +192,7 @@ function accumulateInto(
 
 function addVar(ra: Accumulator, v: Var, w: string): void {
   const existing = ra.vars.find((x) => x.name === v.name);
-  if (existing) {
-    if (JSON.stringify(existing) === JSON.stringify(v)) return;
-    fail(w, `var '${v.name}' already encountered`);
-  }
+  if (existing) fail(w, `var '${v.name}' already encountered`);
   ra.vars.push(v);
 }
 
@@ -214,7 +211,10 @@ function bindVar(resources: Resource[], v: Var, w: string): void {
     ),
   );
   if (matches.length > 1) {
-    fail(w, `found ${matches.length} resId matches for var ${v.name} (unable to disambiguate multiple resources with same name)`);
+    fail(
+      w,
+      `found ${matches.length} resId matches for var ${v.name} (unable to disambiguate multiple resources with same name)`,
+    );
   }
   if (matches.length === 1) matches[0]!.refVarNames.push(v.name);
 }
@@ -321,7 +321,6 @@ function mergeGenerated(ra: Accumulator, res: Resource, w: string): void {
   res.previousIds = old.previousIds;
   res.prefixes = old.prefixes;
   res.suffixes = old.suffixes;
-  res.needsHash = res.needsHash || old.needsHash;
   res.refVarNames = old.refVarNames;
   if (old.origin) res.origin = old.origin;
   ra.resources[ra.resources.indexOf(old)] = res;
@@ -454,7 +453,8 @@ function applyPatchEntry(ra: Accumulator, ldr: Loader, entry: PatchEntry, w: str
   if (hasPath) text = ldr.readFile(entry.path!);
   const target = parseSelector(entry.target ?? undefined, w);
   const docs = wrapYaml(() => parseYamlStream(text, file));
-  if (docs.length > 1 && docs.some((d) => Array.isArray(d))) fail(file, 'a patch may hold only one JSON patch');
+  if (docs.length > 1 && docs.some((d) => Array.isArray(d)))
+    fail(file, 'a patch may hold only one JSON patch');
   if (docs.length === 1 && Array.isArray(docs[0])) {
     if (!target) fail(w, `must specify a target for JSON patch ${file}`);
     const ops = parseJsonPatch(docs[0]!, file);
@@ -468,7 +468,8 @@ function applyPatchEntry(ra: Accumulator, ldr: Loader, entry: PatchEntry, w: str
     if (entry.options?.allowKindChange === true) p.allowKindChange = true;
     return p;
   });
-  if (patches.length === 0) return;
+  if (patches.length === 0)
+    fail(file, 'patch is empty: it qualifies as neither a strategic merge nor a JSON patch');
   if (target) {
     if (patches.length > 1) {
       fail(
@@ -582,6 +583,11 @@ function runTransformers(ra: Accumulator, ldr: Loader, k: JsonObject, w: string,
   if (Array.isArray(k.labels)) {
     for (const l of k.labels) {
       if (!isObject(l)) fail(w, 'labels entries must be maps');
+      for (const key of Object.keys(l)) {
+        if (!['pairs', 'includeSelectors', 'includeTemplates', 'fields'].includes(key)) {
+          fail(w, `unknown field "${key}" in labels entry`);
+        }
+      }
       let specs = mergeSpecsWith(tc.labels, parseFieldSpecs(l.fields, `${w}: labels.fields`));
       if (l.includeSelectors === true) specs = mergeSpecsWith(tc.commonLabels, specs);
       else {
@@ -768,10 +774,6 @@ function runTransformerPlugin(
     case 'HashTransformer':
       for (const r of ra.resources) if (r.kind === 'ConfigMap' || r.kind === 'Secret') r.needsHash = true;
       return;
-    case 'SortOrderTransformer': {
-      ra.sortOptions = parseSortOptions(cfg.sortOptions ?? { order: 'legacy' }, pw);
-      return;
-    }
     default:
       fail(w, `unsupported builtin transformer ${kind}`);
   }

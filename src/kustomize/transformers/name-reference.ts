@@ -76,10 +76,18 @@ function selectReferral(
     );
   }
   if (c.length === 1) return c[0];
+  const ref = ctx.referrer;
+  // First a coarse pass where an empty prefix or suffix list matches anything, then an exact one.
   c = c.filter(
     (r) =>
-      sameEndingSubSlice(r.prefixes, ctx.referrer.prefixes) &&
-      sameEndingSubSlice(r.suffixes, ctx.referrer.suffixes),
+      (r.prefixes.length === 0 ||
+        ref.prefixes.length === 0 ||
+        sameEndingSubSlice(r.prefixes, ref.prefixes)) &&
+      (r.suffixes.length === 0 || ref.suffixes.length === 0 || sameEndingSubSlice(r.suffixes, ref.suffixes)),
+  );
+  if (c.length === 1) return c[0];
+  c = c.filter(
+    (r) => sameEndingSubSlice(r.prefixes, ref.prefixes) && sameEndingSubSlice(r.suffixes, ref.suffixes),
   );
   if (c.length === 1) return c[0];
   if (c.length === 0) return undefined;
@@ -106,10 +114,17 @@ function setMapping(ctx: Ctx, node: JsonObject): void {
   const oldName = node.name;
   if (typeof oldName !== 'string') return;
   let candidates = ctx.candidates;
+  if ('namespace' in node && (node.namespace === null || node.namespace === '')) {
+    throw new KustomizeError(
+      `Invalid Input: namespace is blank for resource ${ctx.referrer.kind} ${ctx.referrer.name} (${ctx.path})`,
+    );
+  }
   if (typeof node.namespace === 'string') {
     const ns = node.namespace;
-    const byOrg = ctx.candidates.filter((r) => r.originalId.namespace === ns);
-    candidates = byOrg.length > 0 ? byOrg : ctx.candidates.filter((r) => r.namespace === ns);
+    const eff = (id: { namespace: string }) => (id.namespace === '' ? 'default' : id.namespace);
+    const want = ns === '' ? 'default' : ns;
+    const byOrg = ctx.candidates.filter((r) => eff(r.originalId) === want);
+    candidates = byOrg.length > 0 ? byOrg : ctx.candidates.filter((r) => eff(r) === want);
   }
   const referral = selectReferral(ctx, oldName, candidates, true);
   if (!referral) return;

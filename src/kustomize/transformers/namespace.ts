@@ -1,7 +1,7 @@
 // NamespaceTransformer: `namespace:` — sets metadata.namespace on namespaced objects and the
 // namespace fields that point into it (RoleBinding subjects, APIService/CRD webhook services).
 import { type FieldSpec, gvkSelected, visitField } from '../fieldspec.js';
-import { isClusterScoped, isObject, type Resource } from '../resource.js';
+import { idDisplay, isClusterScoped, isObject, KustomizeError, type Resource, sameId } from '../resource.js';
 
 export type RoleBindingSubjectMode = 'defaultOnly' | 'allServiceAccounts' | 'none';
 
@@ -37,7 +37,11 @@ export function transformNamespace(resources: Resource[], opts: NamespaceOptions
       if (!gvkSelected(gvk, fs)) continue;
       visitField(r.obj, fs.path, Boolean(fs.create), (holder, key) => {
         const v = holder[key];
-        if (v !== undefined && v !== null && typeof v === 'object') return;
+        if (v !== undefined && v !== null && typeof v === 'object') {
+          throw new KustomizeError(
+            `namespace field specs must target scalar nodes: field '${fs.path}' of ${r.kind} ${r.name} is not a scalar`,
+          );
+        }
         set(holder, key);
       });
     }
@@ -45,6 +49,17 @@ export function transformNamespace(resources: Resource[], opts: NamespaceOptions
     if (before.namespace !== after.namespace || before.name !== after.name) {
       r.previousIds.push(before);
     }
+  }
+  checkNoConflicts(resources, 'namespace transformation');
+}
+
+export function checkNoConflicts(resources: Resource[], what: string): void {
+  const seen: Resource[] = [];
+  for (const r of resources) {
+    const id = r.id;
+    if (seen.some((x) => sameId(x.id, id)))
+      throw new KustomizeError(`${what} produces ID conflict: ${idDisplay(id)}`);
+    seen.push(r);
   }
 }
 

@@ -27,7 +27,9 @@ export function applySmPatch(
     }
     const { name, namespace, kind } = r;
     if (p.allowNameChange || p.allowKindChange) r.storePreviousId();
-    const patch: JsonObject = { ...p.patch, apiVersion: r.apiVersion };
+    const patch: JsonObject = { ...p.patch };
+    if ('apiVersion' in r.obj) patch.apiVersion = r.apiVersion;
+    else delete patch.apiVersion;
     if (p.patch.kind !== undefined) patch.kind = p.patch.kind;
     const schema = schemaForKind(r.apiVersion, r.kind, schemaData);
     let merged: JsonObject | null;
