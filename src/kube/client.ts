@@ -15,6 +15,8 @@ export interface RequestOptions {
   contentType?: string;
   signal?: AbortSignal;
   timeoutMs?: number;
+  /** Accept header; default `application/json` (e.g. metadata-only lists use a `;as=` variant). */
+  accept?: string;
 }
 
 export const ContentType = {
@@ -26,7 +28,7 @@ export const ContentType = {
 } as const;
 
 /** Counts requests by verb, for benchmarks and the "zero idle writes" guarantees. */
-export type RequestCounter = (method: string, path: string, status: number) => void;
+export type RequestCounter = (method: string, path: string, status: number, query?: Query) => void;
 
 interface Auth {
   headers: Record<string, string>;
@@ -104,7 +106,7 @@ export class KubeClient {
           : JSON.stringify(opts.body);
     const headers: Record<string, string> = {
       ...(base.headers as Record<string, string>),
-      Accept: 'application/json',
+      Accept: opts.accept ?? 'application/json',
     };
     if (payload !== undefined) {
       headers['Content-Type'] = opts.contentType ?? ContentType.json;
@@ -137,7 +139,7 @@ export class KubeClient {
     }
     const text = Buffer.concat(chunks).toString('utf8');
     const status = res.statusCode ?? 0;
-    for (const count of this.counters) count(method, path, status);
+    for (const count of this.counters) count(method, path, status, opts.query);
     if (status < 200 || status >= 300) throw apiErrorFrom(status, text, method, path);
     return (text ? JSON.parse(text) : {}) as T;
   }

@@ -56,3 +56,35 @@ export const isTransient = (e: unknown): boolean =>
 export const isImmutableFieldError = (e: unknown): boolean =>
   (e instanceof ApiError && (e.code === 409 || e.code === 422)) ||
   (e instanceof Error && /is immutable|immutable field/i.test(e.message));
+
+/**
+ * A change the server refuses because a field cannot change after creation (Deployment selector,
+ * Service clusterIP, Job template, StorageClass parameters, …): recreating the object is the only
+ * way to apply it. Stricter than {@link isImmutableFieldError} (Flux's rule, which counts every
+ * Invalid or Conflict): a manifest that is merely invalid must never cause a live object to be
+ * deleted and then fail to come back.
+ */
+export const isImmutableChange = (e: unknown): boolean =>
+  e instanceof ApiError &&
+  (e.code === 409 || e.code === 422) &&
+  /immutable|updates to .* are forbidden|may not be (changed|updated)|cannot be (changed|updated)/i.test(
+    e.message,
+  );
+
+/** No API serves this group/version/kind (unknown kind, or a CRD not yet established). */
+export class NoKindMatchError extends Error {
+  constructor(
+    readonly group: string,
+    readonly version: string,
+    readonly kind: string,
+  ) {
+    super(`no matches for kind "${kind}" in version "${group ? `${group}/` : ''}${version}"`);
+    this.name = 'NoKindMatchError';
+  }
+}
+
+export const isNoKindMatch = (e: unknown): e is NoKindMatchError => e instanceof NoKindMatchError;
+
+/** The request was cancelled through its AbortSignal. */
+export const isAborted = (e: unknown): boolean =>
+  e instanceof Error && (e.name === 'AbortError' || /aborted/i.test(e.message));

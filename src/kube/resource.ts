@@ -26,6 +26,8 @@ export interface ObjectMeta {
   annotations?: Record<string, string>;
   finalizers?: string[];
   ownerReferences?: unknown[];
+  /** Server-side apply field ownership (read by the apply engine to take objects over). */
+  managedFields?: unknown[];
 }
 
 export interface ObjectList<T> {

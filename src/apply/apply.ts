@@ -1,0 +1,443 @@
+// applyAll: validate the whole set with server-side dry-runs, then apply only what drifted, in
+// stages (definitions → classes → resources), each stage in Flux's kind order, waiting for CRDs
+// to be Established before the objects that need them. An ApplyCache makes the steady state
+// nearly free: objects whose manifest and live fingerprint did not change are not even dry-run.
+import { formatRef, type Manifest } from '../kube/dynamic.js';
+import { ApiError, isAborted } from '../kube/errors.js';
+import { type ApplyCache, type CachedObject, liveFingerprint } from './cache.js';
+import { type Action, ChangeSet } from './changeset.js';
+import { type Plan, type Prepared, planObject, prepare, resolveTypes } from './diff.js';
+import { inventoryId } from './inventory.js';
+import { delay, mapLimit } from './limit.js';
+import type { ResourceManager } from './manager.js';
+import { ownerSelector } from './metadata.js';
+import { STAGES, sortForApply } from './order.js';
+import { waitForSet } from './wait.js';
+
+export interface ApplyOptions {
+  /** Recreate objects whose immutable fields changed (Flux's spec.force). */
+  force?: boolean;
+  /** Steady-state cache, one per applied set; without it every object is dry-run. */
+  cache?: ApplyCache;
+  /** How long to wait for CRDs, Namespaces and classes to become ready (default 60 s). */
+  waitTimeoutMs?: number;
+  /** Poll interval while waiting (default 500 ms). */
+  waitIntervalMs?: number;
+  signal?: AbortSignal;
+}
+
+export type ApplyFailureReason = 'ValidationFailed' | 'ApplyFailed' | 'WaitFailed' | 'Canceled';
+
+export interface ObjectFailure {
+  subject: string;
+  message: string;
+}
+
+export interface ApplyFailure {
+  reason: ApplyFailureReason;
+  /** Human message; for validation, one line per rejected object with the server's words. */
+  message: string;
+  objects: ObjectFailure[];
+}
+
+export interface ApplyStats {
+  objects: number;
+  /** Objects found unchanged through the cache, without GET or dry-run. */
+  cacheHits: number;
+  /** Objects checked with GET + server-side dry-run. */
+  dryRun: number;
+  /** Objects written (created, configured, recreated). */
+  written: number;
+}
+
+export interface ApplyResult {
+  /** What happened to each object handled so far (all of them on success), in apply order. */
+  changeSet: ChangeSet;
+  error?: ApplyFailure;
+  stats: ApplyStats;
+}
+
+type Outcome = { action: Action; note?: string };
+
+export async function applyAll(
+  m: ResourceManager,
+  objects: readonly Manifest[],
+  opts: ApplyOptions = {},
+): Promise<ApplyResult> {
+  const items = sortForApply(
+    objects.map((o) => prepare(m, o)),
+    (p) => p.ref,
+  );
+  const stats: ApplyStats = { objects: items.length, cacheHits: 0, dryRun: 0, written: 0 };
+  const outcomes = new Map<Prepared, Outcome>();
+  const result = (error?: ApplyFailure): ApplyResult => {
+    const changeSet = new ChangeSet();
+    for (const p of items) {
+      const o = outcomes.get(p);
+      if (o) changeSet.add(p.ref, o.action, o.note);
+    }
+    return { changeSet, stats, ...(error ? { error } : {}) };
+  };
+  try {
+    return await run(m, items, opts, stats, outcomes, result);
+  } catch (err) {
+    for (const p of items) if (!outcomes.has(p)) opts.cache?.forget(p.ref);
+    if (isAborted(err) || opts.signal?.aborted)
+      return result({ reason: 'Canceled', message: 'apply canceled', objects: [] });
+    const message = err instanceof Error ? err.message : String(err);
+    return result({ reason: 'ApplyFailed', message, objects: [] });
+  }
+}
+
+async function run(
+  m: ResourceManager,
+  items: Prepared[],
+  opts: ApplyOptions,
+  stats: ApplyStats,
+  outcomes: Map<Prepared, Outcome>,
+  result: (error?: ApplyFailure) => ApplyResult,
+): Promise<ApplyResult> {
+  const { signal, cache } = opts;
+  const force = opts.force ?? false;
+  const waitTimeoutMs = opts.waitTimeoutMs ?? 60_000;
+  const waitIntervalMs = opts.waitIntervalMs ?? 500;
+
+  // ---- 1. Identity: duplicates, kinds, scope ---------------------------------------------------
+  const rejected: ObjectFailure[] = [];
+  const seen = new Set<string>();
+  for (const p of items) {
+    const id = inventoryId(p.ref);
+    if (seen.has(id))
+      rejected.push({ subject: p.subject, message: `${p.subject} appears more than once in the set` });
+    seen.add(id);
+  }
+  await resolveTypes(m, items, signal);
+  const definedKinds = new Set<string>();
+  const setNamespaces = new Set<string>();
+  for (const p of items) {
+    if (p.ref.kind === 'CustomResourceDefinition') {
+      const spec = p.desired.spec as { group?: string; names?: { kind?: string } } | undefined;
+      definedKinds.add(`${spec?.group}/${spec?.names?.kind}`);
+    }
+    if (p.ref.kind === 'Namespace' && p.ref.group === '') setNamespaces.add(p.ref.name);
+  }
+  const needsDefinition = (p: Prepared): boolean =>
+    definedKinds.has(`${p.ref.group}/${p.ref.kind}`) ||
+    (p.ref.namespace !== '' && setNamespaces.has(p.ref.namespace));
+
+  const deferred = new Set<Prepared>();
+  for (const p of items) {
+    if (!p.type) {
+      if (definedKinds.has(`${p.ref.group}/${p.ref.kind}`)) deferred.add(p);
+      else
+        rejected.push({
+          subject: p.subject,
+          message: `${p.subject} dry-run failed (NoKindMatch): no API serves kind "${p.ref.kind}" in version "${p.desired.apiVersion}"`,
+        });
+    } else normalizeScope(p, rejected);
+  }
+
+  // ---- 2. Steady state: skip objects whose manifest and live fingerprint are unchanged ---------
+  const plans = new Map<Prepared, Plan | { type: 'cached'; entry: CachedObject }>();
+  if (cache) {
+    const hits = await probeCache(
+      m,
+      cache,
+      items.filter((p) => p.type && !deferred.has(p)),
+      signal,
+    );
+    for (const [p, entry] of hits) plans.set(p, { type: 'cached', entry });
+    stats.cacheHits = hits.size;
+  }
+
+  // ---- 3. Validate: dry-run everything not cached; definitions first so that objects in a ------
+  //         namespace this set creates are deferred instead of failing with NotFound.
+  const ctx = { force, deferrable: needsDefinition, signal };
+  const planAll = async (list: Prepared[]): Promise<void> => {
+    const results = await mapLimit(list, m.concurrency, (p) => planObject(m, p, ctx), signal);
+    list.forEach((p, i) => {
+      plans.set(p, results[i]!);
+    });
+    stats.dryRun += list.length;
+  };
+  const toPlan = (stageDefs: boolean) =>
+    items.filter(
+      (p) =>
+        p.type &&
+        !deferred.has(p) &&
+        !plans.has(p) &&
+        (p.stage === 'definitions') === stageDefs &&
+        !isRejected(p),
+    );
+  const isRejected = (p: Prepared) => rejected.some((r) => r.subject === p.subject);
+  await planAll(toPlan(true));
+  const newNamespaces = new Set(
+    items
+      .filter((p) => p.ref.kind === 'Namespace' && p.ref.group === '')
+      .filter((p) => {
+        const plan = plans.get(p);
+        return plan?.type === 'write' && plan.action === 'created';
+      })
+      .map((p) => p.ref.name),
+  );
+  for (const p of toPlan(false)) if (p.ref.namespace && newNamespaces.has(p.ref.namespace)) deferred.add(p);
+  await planAll(toPlan(false));
+  for (const p of items) {
+    const plan = plans.get(p);
+    if (plan?.type === 'reject') rejected.push({ subject: p.subject, message: plan.message });
+    if (plan?.type === 'defer') deferred.add(p);
+  }
+  if (rejected.length > 0) return result(validationFailure(rejected));
+
+  // ---- 4. Apply stage by stage ---------------------------------------------------------------
+  for (const stage of STAGES) {
+    const stageItems = items.filter((p) => p.stage === stage);
+    const late = stageItems.filter((p) => deferred.has(p));
+    if (late.length > 0) {
+      const lateRejected = await planDeferred(m, late, plans, ctx, waitTimeoutMs, waitIntervalMs, signal);
+      stats.dryRun += late.length;
+      if (lateRejected.length > 0) return result(validationFailure(lateRejected));
+    }
+    const written: Prepared[] = [];
+    // Kinds in order, one after the other; objects of the same kind in parallel.
+    for (const group of byKind(stageItems)) {
+      const writes = group.filter((p) => plans.get(p)?.type === 'write');
+      for (const p of group) {
+        const plan = plans.get(p)!;
+        if (plan.type === 'cached') outcomes.set(p, { action: plan.entry.action });
+        else if (plan.type === 'unchanged') {
+          outcomes.set(p, { action: 'unchanged' });
+          cache?.record(p.ref, {
+            digest: p.digest,
+            fingerprint: fingerprint(m, p, plan.live),
+            action: 'unchanged',
+          });
+        } else if (plan.type === 'skip') {
+          outcomes.set(p, { action: 'skipped', note: plan.note });
+          if (plan.live)
+            cache?.record(p.ref, {
+              digest: p.digest,
+              fingerprint: fingerprint(m, p, plan.live),
+              action: 'skipped',
+            });
+          else cache?.forget(p.ref);
+        }
+      }
+      const failures: ObjectFailure[] = [];
+      await mapLimit(
+        writes,
+        m.concurrency,
+        async (p) => {
+          const plan = plans.get(p) as Extract<Plan, { type: 'write' }>;
+          try {
+            const applied = await write(m, p, plan, waitTimeoutMs, waitIntervalMs, signal);
+            stats.written++;
+            written.push(p);
+            outcomes.set(p, { action: plan.action, ...(plan.recreate ? { note: 'recreated' } : {}) });
+            cache?.record(p.ref, {
+              digest: p.digest,
+              fingerprint: fingerprint(m, p, applied),
+              action: 'unchanged',
+            });
+          } catch (err) {
+            cache?.forget(p.ref);
+            if (!(err instanceof ApiError)) throw err;
+            failures.push({
+              subject: p.subject,
+              message: `${p.subject} apply failed (${err.reason || err.code}): ${err.message}`,
+            });
+          }
+        },
+        signal,
+      );
+      if (failures.length > 0)
+        return result({
+          reason: 'ApplyFailed',
+          message: failures.map((f) => f.message).join('\n'),
+          objects: failures,
+        });
+    }
+    if (stage !== 'resources' && written.length > 0) {
+      const waited = await waitForSet(
+        m,
+        written.map((p) => p.ref),
+        { timeoutMs: waitTimeoutMs, intervalMs: waitIntervalMs, failFast: true, signal },
+      );
+      if (!waited.ok)
+        return result({
+          reason: 'WaitFailed',
+          message: waited.message,
+          objects: waited.objects
+            .filter((o) => o.status !== 'Current')
+            .map((o) => ({ subject: o.subject, message: `${o.status}: ${o.message}` })),
+        });
+      for (const p of written)
+        if (p.ref.kind === 'CustomResourceDefinition') {
+          const spec = p.desired.spec as { group?: string } | undefined;
+          if (spec?.group) m.mapper.invalidate(spec.group);
+        }
+    }
+  }
+  return result();
+}
+
+function validationFailure(rejected: ObjectFailure[]): ApplyFailure {
+  const n = rejected.length;
+  return {
+    reason: 'ValidationFailed',
+    message: `${n} object${n === 1 ? '' : 's'} rejected by server-side dry-run, nothing applied:\n${rejected.map((r) => r.message).join('\n')}`,
+    objects: rejected,
+  };
+}
+
+/** Namespaced kinds need a namespace; cluster-scoped kinds are identified without one. */
+function normalizeScope(p: Prepared, rejected: ObjectFailure[]): void {
+  if (!p.type) return;
+  if (p.type.namespaced && !p.ref.namespace)
+    rejected.push({
+      subject: p.subject,
+      message: `${p.subject} has no namespace, but ${p.ref.kind} is namespaced`,
+    });
+  if (!p.type.namespaced && p.ref.namespace) {
+    p.ref = { ...p.ref, namespace: '' };
+    p.subject = formatRef(p.ref);
+  }
+}
+
+function fingerprint(m: ResourceManager, p: Prepared, live: Manifest): string {
+  return liveFingerprint(p.ref, live.metadata, {
+    desired: p.desired.metadata,
+    takeover: p.policy === 'Merge' ? [] : [...m.takeoverManagers],
+  });
+}
+
+/**
+ * One metadata-only LIST per kind and namespace (filtered by our owner labels) tells which cached
+ * objects are still exactly as we left them. A failed LIST (e.g. no list permission) only means
+ * those objects are dry-run as usual.
+ */
+async function probeCache(
+  m: ResourceManager,
+  cache: ApplyCache,
+  items: Prepared[],
+  signal?: AbortSignal,
+): Promise<Map<Prepared, CachedObject>> {
+  const groups = new Map<string, Array<{ p: Prepared; entry: CachedObject }>>();
+  for (const p of items) {
+    const entry = cache.lookup(p.ref, p.digest);
+    if (!entry) continue;
+    const key = `${p.ref.group}/${p.ref.version}/${p.ref.kind}/${p.ref.namespace}`;
+    groups.set(key, [...(groups.get(key) ?? []), { p, entry }]);
+  }
+  const hits = new Map<Prepared, CachedObject>();
+  const selector = ownerSelector(m.ownerLabels);
+  await mapLimit(
+    [...groups.values()],
+    m.concurrency,
+    async (group) => {
+      const first = group[0]!.p;
+      let listed: Manifest[];
+      try {
+        listed = await m.dynamic.list(first.ref, {
+          namespace: first.ref.namespace || undefined,
+          labelSelector: selector,
+          metadataOnly: true,
+          signal,
+        });
+      } catch (err) {
+        if (err instanceof ApiError) return;
+        throw err;
+      }
+      const byName = new Map(listed.map((o) => [o.metadata.name, o]));
+      for (const { p, entry } of group) {
+        const live = byName.get(p.ref.name);
+        if (live && fingerprint(m, p, live) === entry.fingerprint) hits.set(p, entry);
+      }
+    },
+    signal,
+  );
+  return hits;
+}
+
+/** Plans objects that had to wait for a CRD or Namespace of this set; discovery may lag a moment. */
+async function planDeferred(
+  m: ResourceManager,
+  late: Prepared[],
+  plans: Map<Prepared, Plan | { type: 'cached'; entry: CachedObject }>,
+  ctx: { force: boolean; deferrable: (p: Prepared) => boolean; signal?: AbortSignal },
+  timeoutMs: number,
+  intervalMs: number,
+  signal?: AbortSignal,
+): Promise<ObjectFailure[]> {
+  const deadline = Date.now() + timeoutMs;
+  let pending = late;
+  for (;;) {
+    await resolveTypes(
+      m,
+      pending.filter((p) => !p.type),
+      signal,
+    );
+    const rejected: ObjectFailure[] = [];
+    for (const p of pending) normalizeScope(p, rejected);
+    if (rejected.length > 0) return rejected;
+    const ready = pending.filter((p) => p.type);
+    const results = await mapLimit(ready, m.concurrency, (p) => planObject(m, p, ctx), signal);
+    ready.forEach((p, i) => {
+      plans.set(p, results[i]!);
+    });
+    pending = pending.filter((p) => !p.type || plans.get(p)?.type === 'defer');
+    const failed = late.flatMap((p) => {
+      const plan = plans.get(p);
+      return plan?.type === 'reject' ? [{ subject: p.subject, message: plan.message }] : [];
+    });
+    if (failed.length > 0) return failed;
+    if (pending.length === 0) return [];
+    if (Date.now() > deadline)
+      return pending.map((p) => ({
+        subject: p.subject,
+        message: p.type
+          ? `${p.subject} dry-run failed (NotFound): ${(plans.get(p) as { why?: string }).why ?? 'not found'}`
+          : `${p.subject} dry-run failed (NoKindMatch): no API serves kind "${p.ref.kind}" in version "${p.desired.apiVersion}"`,
+      }));
+    await delay(intervalMs, signal);
+  }
+}
+
+/** Consecutive runs of the same kind (items are in apply order). */
+function byKind(items: Prepared[]): Prepared[][] {
+  const out: Prepared[][] = [];
+  for (const p of items) {
+    const last = out[out.length - 1];
+    if (last && last[0]!.ref.kind === p.ref.kind && last[0]!.ref.group === p.ref.group) last.push(p);
+    else out.push([p]);
+  }
+  return out;
+}
+
+async function write(
+  m: ResourceManager,
+  p: Prepared,
+  plan: Extract<Plan, { type: 'write' }>,
+  timeoutMs: number,
+  intervalMs: number,
+  signal?: AbortSignal,
+): Promise<Manifest> {
+  if (plan.recreate) {
+    await m.dynamic.delete(p.ref, { propagationPolicy: 'Background', signal });
+    const deadline = Date.now() + timeoutMs;
+    while (await m.dynamic.get(p.ref, signal)) {
+      if (Date.now() > deadline)
+        throw new ApiError(
+          504,
+          'Timeout',
+          `timed out after ${timeoutMs} ms waiting for the old object to be deleted (finalizers?)`,
+          'DELETE',
+          p.subject,
+        );
+      await delay(intervalMs, signal);
+    }
+  }
+  if (plan.takeover.length > 0)
+    await m.dynamic.jsonPatch(p.ref, plan.takeover, { fieldManager: m.fieldManager, signal });
+  return m.dynamic.apply(p.desired, { fieldManager: m.fieldManager, force: true, signal });
+}
