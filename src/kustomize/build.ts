@@ -5,11 +5,11 @@ import { addHashSuffixes } from './generators/hash.js';
 import { findKustomizationFile, loadKustomization } from './kustomization.js';
 import { Loader } from './loader.js';
 import { sortLegacy } from './order.js';
-import { KustomizeError, type Resource } from './resource.js';
+import { KustomizeError, type Origin, type Resource } from './resource.js';
 import { accumulateKustomization, synthesizeKustomization } from './target.js';
 import { fixNameReferences } from './transformers/name-reference.js';
 import { resolveVars } from './transformers/vars.js';
-import { type JsonObject, stringifyStream } from './yaml.js';
+import { type JsonObject, stringifyOrdered, stringifyStream } from './yaml.js';
 
 export { KustomizeError } from './resource.js';
 
@@ -37,11 +37,45 @@ export function build(fs: FileSystem, dir: string, options: BuildOptions = {}): 
   addHashSuffixes(ra.resources);
   fixNameReferences(ra.resources, ra.config.nameReference);
   resolveVars(ra.resources, ra.vars, ra.config.varReference);
+  const meta = Array.isArray(kust.k.buildMetadata) ? kust.k.buildMetadata.map(String) : [];
+  for (const r of ra.resources) {
+    if (meta.includes('originAnnotations') && r.origin) {
+      r.metadata.annotations = {
+        ...r.annotations(),
+        'config.kubernetes.io/origin': stringifyOrdered(originJson(r.origin)),
+      };
+    }
+    if (meta.includes('transformerAnnotations') && r.transformations.length > 0) {
+      r.metadata.annotations = {
+        ...r.annotations(),
+        'alpha.config.kubernetes.io/transformations': stringifyOrdered(r.transformations.map(originJson)),
+      };
+    }
+    if (meta.includes('managedByLabel')) {
+      r.metadata.labels = { ...r.labels(), 'app.kubernetes.io/managed-by': 'kustomize-v5.5.0' };
+    }
+  }
   // Objects marked as local configuration are inputs to the build, not part of its output.
   const out = ra.resources.filter((r) => r.annotations()['config.kubernetes.io/local-config'] !== 'true');
   const sort = ra.sortOptions;
   if (sort?.order === 'fifo') return out;
   return sortLegacy(out, sort?.orderFirst, sort?.orderLast);
+}
+
+/** An origin in kustomize's field order (its YAML is written in struct order, not sorted). */
+function originJson(o: Origin): JsonObject {
+  const out: JsonObject = {};
+  if (o.path) out.path = o.path;
+  if (o.repo) out.repo = o.repo;
+  if (o.ref) out.ref = o.ref;
+  if (o.configuredIn) out.configuredIn = o.configuredIn;
+  if (o.configuredBy) {
+    const by: JsonObject = { apiVersion: o.configuredBy.apiVersion, kind: o.configuredBy.kind };
+    if (o.configuredBy.name) by.name = o.configuredBy.name;
+    if (o.configuredBy.namespace) by.namespace = o.configuredBy.namespace;
+    out.configuredBy = by;
+  }
+  return out;
 }
 
 /** The objects of a build, as plain JSON objects. */

@@ -87,13 +87,18 @@ export function canonicalKeys(
   known: Iterable<string>,
   where: string,
   what: string,
+  strict = true,
 ): JsonObject {
   const byLower = new Map<string, string>();
   for (const k of known) byLower.set(k.toLowerCase(), k);
   const out: JsonObject = {};
   for (const [key, v] of Object.entries(o)) {
     const canon = byLower.get(key.toLowerCase());
-    if (!canon) throw new KustomizeError(`${where}: unknown field "${key}" in ${what}`);
+    if (!canon) {
+      if (strict) throw new KustomizeError(`${where}: unknown field "${key}" in ${what}`);
+      out[key] = v;
+      continue;
+    }
     out[canon] = v;
   }
   return out;

@@ -21,6 +21,16 @@ export class Loader {
     readonly ancestors: readonly string[] = [],
   ) {}
 
+  /** Directory of the kustomization being built (the top of the chain). */
+  get top(): string {
+    return this.ancestors[0] ?? this.dir;
+  }
+
+  /** A path relative to the top kustomization, as kustomize writes it in origin annotations. */
+  relative(abs: string): string {
+    return path.posix.relative(this.top, abs) || '.';
+  }
+
   private checkRemote(p: string): void {
     if (isRemote(p)) {
       throw new KustomizeError(

@@ -64,11 +64,11 @@ export function sameId(a: ResId, b: ResId): boolean {
 export type Behavior = 'create' | 'merge' | 'replace';
 
 export interface Origin {
-  path: string;
+  path?: string;
   repo?: string;
   ref?: string;
   configuredIn?: string;
-  configuredBy?: { apiVersion: string; kind: string; name: string; namespace?: string };
+  configuredBy?: { apiVersion: string; kind: string; name?: string; namespace?: string };
 }
 
 export class Resource {

@@ -35,6 +35,7 @@ import {
   isObject,
   KustomizeError,
   lowerKeys,
+  type Origin,
   parseApiVersion,
   type ResId,
   Resource,
@@ -51,6 +52,7 @@ import { applySmPatch, getById, type SmPatch } from './transformers/patch-strate
 import { transformNameAffix } from './transformers/prefix-suffix.js';
 import { applyReplacements, parseReplacements, type Replacement } from './transformers/replacements.js';
 import { transformReplicas } from './transformers/replicas.js';
+import { transformValueAdd, type ValueAddTarget } from './transformers/value-add.js';
 import { parseVar, type Var } from './transformers/vars.js';
 import { type Json, type JsonObject, parseYamlStream, YamlError } from './yaml.js';
 
@@ -122,7 +124,19 @@ export function loadResourceFile(ldr: Loader, rel: string): Resource[] {
   const file = ldr.filePath(rel);
   const text = ldr.fs.readFile(file);
   const docs = wrapYaml(() => parseYamlStream(text, file));
-  return resourcesFromDocs(docs, file);
+  const resources = resourcesFromDocs(docs, file);
+  const origin: Origin = { path: ldr.relative(file) };
+  for (const r of resources) r.origin = origin;
+  return resources;
+}
+
+/** Records, for buildMetadata transformerAnnotations, that a transformer ran over every object. */
+function noteTransformation(ra: Accumulator, origin: Origin): void {
+  for (const r of ra.resources) r.transformations.push(origin);
+}
+
+function builtinOrigin(ldr: Loader, w: string, kind: string): Origin {
+  return { configuredIn: ldr.relative(w), configuredBy: { apiVersion: 'builtin', kind } };
 }
 
 function appendAll(ra: Accumulator, resources: Resource[], where: string, limits: BuildLimits): void {
@@ -322,7 +336,7 @@ function mergeGenerated(ra: Accumulator, res: Resource, w: string): void {
   res.prefixes = old.prefixes;
   res.suffixes = old.suffixes;
   res.refVarNames = old.refVarNames;
-  if (old.origin) res.origin = old.origin;
+  if (old.origin && res.behavior === 'merge') res.origin = old.origin;
   ra.resources[ra.resources.indexOf(old)] = res;
 }
 
@@ -338,14 +352,14 @@ function runGenerators(ra: Accumulator, ldr: Loader, k: JsonObject, w: string): 
       const args = parseGeneratorArgs(entry, `${w}: ${field}`);
       const res = generate(kind, args, globalOptions, ldr, `${w}: ${field}`);
       res.origin = {
-        path: w,
-        configuredBy: { apiVersion: 'builtin', kind: `${kind}Generator`, name: args.name },
+        configuredIn: ldr.relative(w),
+        configuredBy: { apiVersion: 'builtin', kind: `${kind}Generator` },
       };
       mergeGenerated(ra, res, w);
     }
   }
-  for (const cfg of loadPluginConfigs(ldr, asStringList(k.generators, `${w}: generators`), w)) {
-    runGeneratorPlugin(ra, ldr, cfg, globalOptions, w);
+  for (const { cfg, file } of loadPluginConfigs(ldr, asStringList(k.generators, `${w}: generators`), w)) {
+    runGeneratorPlugin(ra, ldr, cfg, globalOptions, w, pluginOrigin(ldr, cfg, file));
   }
 }
 
@@ -355,12 +369,28 @@ function runGeneratorPlugin(
   cfg: JsonObject,
   globalOptions: GeneratorOptions | undefined,
   w: string,
+  origin: Origin,
 ): void {
   const kind = cfg.kind;
   if (kind === 'ConfigMapGenerator' || kind === 'SecretGenerator') {
+    const { apiVersion: _a, kind: _k, metadata: _m, ...args } = cfg;
     const md = isObject(cfg.metadata) ? cfg.metadata : {};
-    const args = parseGeneratorArgs({ ...cfg, name: md.name ?? '', namespace: md.namespace ?? null }, w);
-    const res = generate(kind === 'ConfigMapGenerator' ? 'ConfigMap' : 'Secret', args, globalOptions, ldr, w);
+    if (args.name === undefined || args.name === null || args.name === '') args.name = md.name ?? '';
+    if (args.namespace === undefined && typeof md.namespace === 'string') args.namespace = md.namespace;
+    const res = generate(
+      kind === 'ConfigMapGenerator' ? 'ConfigMap' : 'Secret',
+      parseGeneratorArgs(args, w),
+      globalOptions,
+      ldr,
+      w,
+    );
+    res.origin = origin;
+    mergeGenerated(ra, res, w);
+    return;
+  }
+  if (kind === 'IAMPolicyGenerator') {
+    const res = iamPolicyServiceAccount(cfg, w);
+    res.origin = origin;
     mergeGenerated(ra, res, w);
     return;
   }
@@ -374,12 +404,49 @@ function runGeneratorPlugin(
 // ---------------------------------------------------------------------------------------------
 // Transformers
 
-function loadPluginConfigs(ldr: Loader, entries: string[], w: string): JsonObject[] {
-  const out: JsonObject[] = [];
+/** The origin kustomize records for objects made or changed by a plugin config. */
+function pluginOrigin(ldr: Loader, cfg: JsonObject, file: string): Origin {
+  const md = isObject(cfg.metadata) ? cfg.metadata : {};
+  const by: NonNullable<Origin['configuredBy']> = {
+    apiVersion: str(cfg.apiVersion),
+    kind: str(cfg.kind),
+    name: str(md.name),
+  };
+  if (typeof md.namespace === 'string' && md.namespace) by.namespace = md.namespace;
+  return { configuredIn: ldr.relative(file), configuredBy: by };
+}
+
+/** GKE workload identity: a ServiceAccount annotated with its Google service account. */
+function iamPolicyServiceAccount(cfg: JsonObject, w: string): Resource {
+  const gsa = lowerKeys(cfg.serviceAccount);
+  const ksa = lowerKeys(cfg.kubernetesService);
+  const gsaName = str(gsa.name);
+  const project = str(gsa.projectid);
+  const name = str(ksa.name);
+  if (!gsaName || !project || !name) {
+    fail(
+      w,
+      'IAMPolicyGenerator needs kubernetesService.name, serviceAccount.name and serviceAccount.projectId',
+    );
+  }
+  if (str(cfg.cloud) !== 'gke') fail(w, `IAMPolicyGenerator: unsupported cloud "${str(cfg.cloud)}"`);
+  const metadata: JsonObject = {
+    annotations: { 'iam.gke.io/gcp-service-account': `${gsaName}@${project}.iam.gserviceaccount.com` },
+    name,
+  };
+  const ns = str(ksa.namespace);
+  if (ns) metadata.namespace = ns;
+  return new Resource({ apiVersion: 'v1', kind: 'ServiceAccount', metadata });
+}
+
+function loadPluginConfigs(ldr: Loader, entries: string[], w: string): { cfg: JsonObject; file: string }[] {
+  const out: { cfg: JsonObject; file: string }[] = [];
   for (const e of entries) {
     let docs: Json[];
+    let source = w;
     if (ldr.isFile(e)) {
       const file = ldr.filePath(e);
+      source = file;
       docs = wrapYaml(() => parseYamlStream(ldr.fs.readFile(file), file));
     } else if (e.includes('\n') || /^\s*\w+:/.test(e)) {
       docs = wrapYaml(() => parseYamlStream(e, `${w} (inline plugin config)`));
@@ -391,7 +458,7 @@ function loadPluginConfigs(ldr: Loader, entries: string[], w: string): JsonObjec
     }
     for (const d of docs) {
       if (!isObject(d)) fail(w, 'plugin config must be a map');
-      out.push(d);
+      out.push({ cfg: d, file: source });
     }
   }
   return out;
@@ -570,13 +637,16 @@ function runTransformers(ra: Accumulator, ldr: Loader, k: JsonObject, w: string,
   }
   // 3. namespace
   if (typeof k.namespace === 'string' && k.namespace !== '') {
+    noteTransformation(ra, builtinOrigin(ldr, w, 'NamespaceTransformer'));
     transformNamespace(ra.resources, { namespace: k.namespace, fieldSpecs: tc.namespace });
   }
   // 4. namePrefix, 5. nameSuffix
   if (typeof k.namePrefix === 'string' && k.namePrefix !== '') {
+    noteTransformation(ra, builtinOrigin(ldr, w, 'PrefixTransformer'));
     transformNameAffix(ra.resources, { prefix: k.namePrefix, fieldSpecs: tc.namePrefix });
   }
   if (typeof k.nameSuffix === 'string' && k.nameSuffix !== '') {
+    noteTransformation(ra, builtinOrigin(ldr, w, 'SuffixTransformer'));
     transformNameAffix(ra.resources, { suffix: k.nameSuffix, fieldSpecs: tc.nameSuffix });
   }
   // 6. labels, then commonLabels
@@ -598,10 +668,12 @@ function runTransformers(ra: Accumulator, ldr: Loader, k: JsonObject, w: string,
     }
   }
   if (isObject(k.commonLabels)) {
+    noteTransformation(ra, builtinOrigin(ldr, w, 'LabelTransformer'));
     transformLabels(ra.resources, { values: asStringMap(k.commonLabels), fieldSpecs: tc.commonLabels });
   }
   // 7. commonAnnotations
   if (isObject(k.commonAnnotations)) {
+    noteTransformation(ra, builtinOrigin(ldr, w, 'AnnotationsTransformer'));
     transformAnnotations(ra.resources, {
       values: asStringMap(k.commonAnnotations),
       fieldSpecs: tc.commonAnnotations,
@@ -634,7 +706,8 @@ function runTransformers(ra: Accumulator, ldr: Loader, k: JsonObject, w: string,
     applyReplacements(ra.resources, reps, w);
   }
   // Then the `transformers` field.
-  for (const cfg of loadPluginConfigs(ldr, asStringList(k.transformers, `${w}: transformers`), w)) {
+  for (const { cfg, file } of loadPluginConfigs(ldr, asStringList(k.transformers, `${w}: transformers`), w)) {
+    noteTransformation(ra, pluginOrigin(ldr, cfg, file));
     runTransformerPlugin(ra, ldr, cfg, w, limits);
   }
 }
@@ -667,6 +740,8 @@ const pluginFields = [
   'sortOptions',
   'value',
   'targets',
+  'targetFilePath',
+  'name',
 ];
 
 function runTransformerPlugin(
@@ -678,7 +753,7 @@ function runTransformerPlugin(
 ): void {
   const apiVersion = str(rawCfg.apiVersion);
   const kind = str(rawCfg.kind);
-  const cfg = canonicalKeys(rawCfg, pluginFields, w, `${kind} config`);
+  const cfg = canonicalKeys(rawCfg, pluginFields, w, `${kind} config`, false);
   const pw = `${w}: ${kind}`;
   if (apiVersion !== 'builtin' && !apiVersion.startsWith('builtin/')) {
     fail(
@@ -769,6 +844,28 @@ function runTransformerPlugin(
       for (const r of Array.isArray(cfg.replacements) ? cfg.replacements : [])
         reps.push(...parseReplacements(r, ldr, pw));
       applyReplacements(ra.resources, reps, pw);
+      return;
+    }
+    case 'ValueAddTransformer': {
+      const value = str(cfg.value).trim() || path.posix.basename(ldr.dir);
+      const rawTargets: Json[] = Array.isArray(cfg.targets) ? [...cfg.targets] : [];
+      if (typeof cfg.targetFilePath === 'string' && cfg.targetFilePath) {
+        const file = ldr.filePath(cfg.targetFilePath);
+        const doc = wrapYaml(() => parseYamlStream(ldr.fs.readFile(file), file))[0];
+        const t = lowerKeys(doc ?? {}).targets;
+        if (Array.isArray(t)) rawTargets.push(...t);
+      }
+      if (rawTargets.length === 0) fail(pw, 'must specify at least one target');
+      const targets: ValueAddTarget[] = rawTargets.map((t) => {
+        const l = lowerKeys(t);
+        const fieldPath = str(l.fieldpath);
+        if (!fieldPath) fail(pw, 'fieldPath cannot be empty');
+        const target: ValueAddTarget = { fieldPath, filePathPosition: Number(l.filepathposition ?? 0) };
+        const sel = parseSelector(l.selector ?? undefined, pw);
+        if (sel) target.selector = sel;
+        return target;
+      });
+      transformValueAdd(ra.resources, value, targets);
       return;
     }
     case 'HashTransformer':

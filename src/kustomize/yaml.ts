@@ -200,6 +200,18 @@ export function stringifyStream(objects: readonly Json[]): string {
   return objects.map((o) => stringifyDocument(o)).join('---\n');
 }
 
+let keepKeyOrder = false;
+
+/** YAML of one value with map keys in insertion order (for kustomize's struct-ordered annotations). */
+export function stringifyOrdered(value: Json): string {
+  keepKeyOrder = true;
+  try {
+    return stringifyDocument(value);
+  } finally {
+    keepKeyOrder = false;
+  }
+}
+
 export function stringifyDocument(value: Json): string {
   const out: string[] = [];
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
@@ -257,6 +269,7 @@ function isDigit(c: string): boolean {
 }
 
 function sortedKeys(obj: JsonObject): string[] {
+  if (keepKeyOrder) return Object.keys(obj);
   return Object.keys(obj).sort(compareKeys);
 }
 
