@@ -165,14 +165,16 @@ export async function planObject(m: ResourceManager, p: Prepared, ctx: PlanConte
     if (l) return { type: 'skip', note: 'ssa: IfNotPresent and the object exists', live: l };
   }
 
-  let dryRun: Manifest;
-  try {
-    dryRun = await m.dynamic.apply(p.desired, {
+  const dry = (): Promise<Manifest> =>
+    m.dynamic.apply(p.desired, {
       fieldManager: m.fieldManager,
       force: true,
       dryRun: true,
       signal: ctx.signal,
     });
+  let dryRun: Manifest;
+  try {
+    dryRun = await dry();
   } catch (err) {
     if (!(err instanceof ApiError)) throw err;
     const l = await getLive().catch(() => undefined);
@@ -197,6 +199,16 @@ export async function planObject(m: ResourceManager, p: Prepared, ctx: PlanConte
     return { type: 'write', action: 'created', merged: dryRun, takeover: [], recreate: false };
   const l = await getLive();
   if (!l) return { type: 'write', action: 'created', merged: dryRun, takeover: [], recreate: false };
+  if (l.metadata.resourceVersion !== dryRun.metadata.resourceVersion) {
+    // Someone wrote the object between our dry-run and our read (a controller settling it):
+    // compare against a dry-run of the state we read, not a mix of two states.
+    try {
+      dryRun = await dry();
+    } catch (err) {
+      if (err instanceof ApiError) return rejection(p, err);
+      throw err;
+    }
+  }
   if (isExcluded(l.metadata)) return { type: 'skip', note: 'reconcile disabled on the live object', live: l };
   const takeover =
     p.policy === 'Merge' || ssaPolicy(l.metadata) === 'Merge'
