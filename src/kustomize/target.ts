@@ -520,9 +520,8 @@ function applyPatchEntry(ra: Accumulator, ldr: Loader, entry: PatchEntry, w: str
   if (hasPath) text = ldr.readFile(entry.path!);
   const target = parseSelector(entry.target ?? undefined, w);
   const docs = wrapYaml(() => parseYamlStream(text, file));
-  if (docs.length > 1 && docs.some((d) => Array.isArray(d)))
-    fail(file, 'a patch may hold only one JSON patch');
-  if (docs.length === 1 && Array.isArray(docs[0])) {
+  // Like kustomize, a JSON patch is read from the first document only.
+  if (docs.length >= 1 && Array.isArray(docs[0])) {
     if (!target) fail(w, `must specify a target for JSON patch ${file}`);
     const ops = parseJsonPatch(docs[0]!, file);
     applyJson6902(select(ra.resources, target), ops, file);

@@ -9,6 +9,8 @@ export interface SchemaNode {
   mapOf?: string;
   isList?: boolean;
   mergeKey?: string;
+  /** All keys identifying an element (list-map-keys), when more than the merge key. */
+  mapKeys?: string[];
   strategy?: string;
   items?: SchemaNode;
 }
@@ -34,6 +36,7 @@ export function schemaField(schema: SchemaNode | undefined, key: string): Schema
     const node: SchemaNode = { data: schema.data, isList: true };
     if (entry.k) node.mergeKey = entry.k;
     if (entry.s) node.strategy = entry.s;
+    if (entry.mk) node.mapKeys = entry.mk;
     if (entry.r) node.items = { data: schema.data, def: entry.r };
     return node;
   }

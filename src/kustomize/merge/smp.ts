@@ -17,7 +17,7 @@ export function strategicMerge(
 ): JsonObject | null {
   const r = mergeValue(dest, patch, schema);
   if (r === undefined || r === null) return null;
-  return r as JsonObject;
+  return normalize(r, schema) as JsonObject;
 }
 
 /** Returns the merged value; undefined means "delete this field". */
@@ -98,50 +98,57 @@ function mergeMap(dest: JsonObject, patch: JsonObject, schema: SchemaNode | unde
   return out;
 }
 
-function mergeList(dest: Json[], patch: Json[], schema: SchemaNode | undefined): Json[] {
+function mergeList(dest: Json[], patch: Json[], schema: SchemaNode | undefined): Json[] | undefined {
   // A `$patch: replace` element replaces the whole list with the other elements.
   if (patch.some((el) => isObject(el) && el.$patch === 'replace')) {
     return clean(patch.filter((el) => !(isObject(el) && el.$patch === 'replace'))) as Json[];
   }
-  let key: string | undefined;
+  // A bare `$patch: delete` element removes the whole list.
+  if (patch.some((el) => isObject(el) && el.$patch === 'delete' && Object.keys(el).length === 1))
+    return undefined;
+  // `$patch: merge` is the default; the element carries nothing else.
+  const items = patch.filter(
+    (el) => !(isObject(el) && el.$patch === 'merge' && Object.keys(el).length === 1),
+  );
+  let keys: string[] | undefined;
   let associative: boolean;
   if (schema?.isList) {
     associative = schema.strategy?.split(',').includes('merge') ?? false;
-    key = schema.mergeKey;
+    keys = schema.mapKeys ?? (schema.mergeKey ? [schema.mergeKey] : undefined);
   } else {
-    associative = false;
+    // Without a schema, lists of maps carrying one of kyaml's associative keys are merged on it.
+    const k = inferKey(dest) ?? inferKey(items);
+    keys = k ? [k] : undefined;
+    associative = k !== undefined;
   }
-  if (!schema?.isList) {
-    key = inferKey(dest) ?? inferKey(patch);
-    associative = key !== undefined;
-  }
-  if (!associative) return clean(patch) as Json[];
+  if (!associative) return clean(items) as Json[];
   const itemSchema = schema?.items;
-  if (key === undefined) {
-    // Merge list of primitives (or maps without a key): union keeping dest order.
-    const allScalars = [...dest, ...patch].every((x) => x === null || typeof x !== 'object');
+  if (keys === undefined) {
+    // A merged list of primitives: union keeping order.
+    const allScalars = [...dest, ...items].every((x) => x === null || typeof x !== 'object');
     if (!allScalars) {
-      const k = inferKey(dest) ?? inferKey(patch);
-      if (!k) return clean(patch) as Json[];
-      key = k;
+      const k = inferKey(dest) ?? inferKey(items);
+      if (!k) return clean(items) as Json[];
+      keys = [k];
     } else {
-      const out = [...dest];
-      for (const el of patch) if (!out.some((x) => x === el)) out.push(el);
+      const out = [...items];
+      for (const el of dest) if (!out.some((x) => x === el)) out.push(el);
       return out;
     }
   }
+  const ks = keys;
+  const same = (a: Json | undefined, b: JsonObject) => isObject(a) && ks.every((k) => keyEquals(a[k], b[k]));
   // kyaml lists the patch's elements first (merged with their counterparts), then the rest.
-  const rest: (Json | undefined)[] = dest.map((x) => x);
+  const rest: (Json | undefined)[] = dedupe(dest, ks);
   const head: Json[] = [];
-  for (const el of patch) {
+  for (const el of items) {
     if (!isObject(el)) {
       const i = rest.findIndex((x) => x === el);
       if (i >= 0) rest[i] = undefined;
       if (!head.some((x) => x === el)) head.push(el);
       continue;
     }
-    const kv = el[key];
-    const idx = rest.findIndex((x) => x !== undefined && isObject(x) && keyEquals(x[key!], kv));
+    const idx = rest.findIndex((x) => x !== undefined && same(x, el));
     const existing = idx >= 0 ? rest[idx] : undefined;
     if (idx >= 0) rest[idx] = undefined;
     if (el.$patch === 'delete') continue;
@@ -157,8 +164,49 @@ function mergeList(dest: Json[], patch: Json[], schema: SchemaNode | undefined):
 }
 
 function keyEquals(a: Json | undefined, b: Json | undefined): boolean {
-  if (a === undefined || b === undefined) return a === b;
+  if (a === undefined || a === null || b === undefined || b === null) {
+    return (a === undefined || a === null) && (b === undefined || b === null);
+  }
   return String(a) === String(b);
+}
+
+/** kyaml keeps one element per key: the last one, where the first one was. */
+function dedupe(list: Json[], keys: string[]): Json[] {
+  const out: Json[] = [];
+  for (const el of list) {
+    if (!isObject(el)) {
+      out.push(el);
+      continue;
+    }
+    const i = out.findIndex((x) => isObject(x) && keys.every((k) => keyEquals(x[k], el[k])));
+    if (i >= 0) out[i] = el;
+    else out.push(el);
+  }
+  return out;
+}
+
+/**
+ * What kyaml's merge does to the parts of the object the patch did not touch: null fields are
+ * dropped and associative lists keep one element per key.
+ */
+export function normalize(v: Json, schema: SchemaNode | undefined): Json {
+  if (Array.isArray(v)) {
+    let list = v;
+    if (schema?.isList && schema.strategy?.split(',').includes('merge')) {
+      const keys = schema.mapKeys ?? (schema.mergeKey ? [schema.mergeKey] : undefined);
+      if (keys) list = dedupe(list, keys);
+    }
+    return list.map((el) => normalize(el, schema?.items));
+  }
+  if (isObject(v)) {
+    const out: JsonObject = {};
+    for (const [k, val] of Object.entries(v)) {
+      if (val === null) continue;
+      out[k] = normalize(val, schemaField(schema, k));
+    }
+    return out;
+  }
+  return v;
 }
 
 function inferKey(list: Json[]): string | undefined {

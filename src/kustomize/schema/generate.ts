@@ -14,6 +14,7 @@ interface OpenApiSchema {
   additionalProperties?: OpenApiSchema | boolean;
   'x-kubernetes-patch-merge-key'?: string;
   'x-kubernetes-patch-strategy'?: string;
+  'x-kubernetes-list-map-keys'?: string[];
   'x-kubernetes-group-version-kind'?: { group: string; version: string; kind: string }[];
 }
 
@@ -27,7 +28,7 @@ interface OpenApiDocument {
 }
 
 /** One field of a definition: [ref of the field or of its items, merge key, strategy, isList]. */
-type FieldEntry = { r?: string; k?: string; s?: string; l?: 1 };
+type FieldEntry = { r?: string; k?: string; s?: string; l?: 1; mk?: string[] };
 
 const refName = (ref: string | undefined) => (ref ? ref.replace('#/definitions/', '') : undefined);
 
@@ -54,6 +55,8 @@ function main(): void {
       }
       if (schema['x-kubernetes-patch-merge-key']) entry.k = schema['x-kubernetes-patch-merge-key'];
       if (schema['x-kubernetes-patch-strategy']) entry.s = schema['x-kubernetes-patch-strategy'];
+      const mapKeys = schema['x-kubernetes-list-map-keys'];
+      if (mapKeys && mapKeys.length > 1) entry.mk = mapKeys;
       if (entry.l || entry.r) out[field] = entry;
     }
     fields.set(name, out);

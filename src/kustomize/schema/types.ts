@@ -5,6 +5,8 @@ export interface PatchFieldData {
   k?: string;
   s?: string;
   l?: 1;
+  /** x-kubernetes-list-map-keys, when there are several. */
+  mk?: string[];
 }
 
 export interface PatchSchemaData {
