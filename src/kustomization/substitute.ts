@@ -217,7 +217,8 @@ export async function collectVars(
   sources: readonly SubstituteReference[],
   read: SubstituteSourceReader,
 ): Promise<Record<string, string>> {
-  const vars: Record<string, string> = {};
+  // A Map, so a key like `__proto__` is an ordinary variable.
+  const vars = new Map<string, string>();
   for (const ref of sources) {
     let data: Record<string, string> | undefined;
     try {
@@ -238,11 +239,11 @@ export async function collectVars(
     }
     for (const [k, v] of Object.entries(data)) {
       const value = ref.kind === 'Secret' ? Buffer.from(v, 'base64').toString('utf8') : v;
-      vars[k] = stripNewlines(value);
+      vars.set(k, stripNewlines(value));
     }
   }
-  for (const [k, v] of Object.entries(inline ?? {})) vars[k] = stripNewlines(v);
-  return vars;
+  for (const [k, v] of Object.entries(inline ?? {})) vars.set(k, stripNewlines(v));
+  return Object.fromEntries(vars);
 }
 
 const stripNewlines = (v: string) => v.replaceAll('\n', '');

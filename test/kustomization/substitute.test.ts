@@ -416,6 +416,16 @@ describe('collectVars', () => {
     );
   });
 
+  test('a variable named __proto__ is an ordinary variable', async () => {
+    const vars = await collectVars(undefined, [{ kind: 'ConfigMap', name: 'proto' }], async () =>
+      JSON.parse('{"__proto__":"p","A":"a"}'),
+    );
+    assert.ok(Object.hasOwn(vars, '__proto__'));
+    assert.equal(Object.getPrototypeOf(vars), Object.prototype);
+    const [out] = substitute([configMap({ x: '${__proto__}-${A}' })], vars, { strict: true });
+    assert.deepEqual((out as Obj).data, { x: 'p-a' });
+  });
+
   test('no sources and no inline map give no variables', async () => {
     assert.deepEqual(await collectVars(undefined, [], read), {});
   });
