@@ -33,6 +33,38 @@ function refName(s: Json | undefined): string | undefined {
 export function schemaFromDefinitions(definitions: JsonObject): PatchSchemaData {
   const kinds: Record<string, string> = {};
   const defs: Record<string, Record<string, PatchFieldData>> = {};
+  // Inline object schemas become synthetic definitions named after their path.
+  const addDef = (name: string, def: JsonObject): void => {
+    const fields: Record<string, PatchFieldData> = {};
+    const props = isObject(def.properties) ? def.properties : {};
+    for (const [field, s] of Object.entries(props)) {
+      if (!isObject(s)) continue;
+      const e: PatchFieldData = {};
+      if (s.type === 'array') {
+        e.l = 1;
+        const items = isObject(s.items) ? s.items : undefined;
+        const r = items ? refName(items.$ref) : undefined;
+        if (r) e.r = r;
+        else if (items && isObject(items.properties)) {
+          e.r = `${name}.${field}[]`;
+          addDef(e.r, items);
+        }
+      } else {
+        const r = refName(s.$ref);
+        if (r) e.r = r;
+        else if (isObject(s.properties)) {
+          e.r = `${name}.${field}`;
+          addDef(e.r, s);
+        }
+      }
+      if (typeof s['x-kubernetes-patch-merge-key'] === 'string') e.k = s['x-kubernetes-patch-merge-key'];
+      if (typeof s['x-kubernetes-patch-strategy'] === 'string') e.s = s['x-kubernetes-patch-strategy'];
+      const mk = s['x-kubernetes-list-map-keys'];
+      if (Array.isArray(mk) && mk.length > 1) e.mk = mk.map(String);
+      if (e.l || e.r) fields[field] = e;
+    }
+    defs[name] = fields;
+  };
   for (const [name, def] of Object.entries(definitions)) {
     if (!isObject(def)) continue;
     const gvks = def['x-kubernetes-group-version-kind'];
@@ -43,24 +75,7 @@ export function schemaFromDefinitions(definitions: JsonObject): PatchSchemaData 
         kinds[`${gv}/${String(g.kind)}`] = name;
       }
     }
-    const fields: Record<string, PatchFieldData> = {};
-    const props = isObject(def.properties) ? def.properties : {};
-    for (const [field, s] of Object.entries(props)) {
-      if (!isObject(s)) continue;
-      const e: PatchFieldData = {};
-      if (s.type === 'array') {
-        e.l = 1;
-        const r = isObject(s.items) ? refName(s.items.$ref) : undefined;
-        if (r) e.r = r;
-      } else {
-        const r = refName(s.$ref);
-        if (r) e.r = r;
-      }
-      if (typeof s['x-kubernetes-patch-merge-key'] === 'string') e.k = s['x-kubernetes-patch-merge-key'];
-      if (typeof s['x-kubernetes-patch-strategy'] === 'string') e.s = s['x-kubernetes-patch-strategy'];
-      if (e.l || e.r) fields[field] = e;
-    }
-    defs[name] = fields;
+    addDef(name, def);
   }
   return { kinds, defs, clusterScoped: patchSchemaData.clusterScoped };
 }

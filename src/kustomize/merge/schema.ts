@@ -22,6 +22,14 @@ export function schemaForKind(
 ): SchemaNode | undefined {
   const def = data.kinds[`${apiVersion}/${kind}`];
   if (def) return { data, def };
+  // A version newer than the schema (e.g. batch/v1 CronJob): use another version of the kind.
+  const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.lastIndexOf('/')) : '';
+  for (const [key, d] of Object.entries(data.kinds)) {
+    const i = key.lastIndexOf('/');
+    const gv = key.slice(0, i);
+    const g = gv.includes('/') ? gv.slice(0, gv.lastIndexOf('/')) : '';
+    if (key.slice(i + 1) === kind && g === group) return { data, def: d };
+  }
   if (data !== patchSchemaData) return schemaForKind(apiVersion, kind, patchSchemaData);
   return undefined;
 }

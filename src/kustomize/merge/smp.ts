@@ -80,6 +80,8 @@ function clean(v: Json): Json | undefined {
 
 function mergeMap(dest: JsonObject, patch: JsonObject, schema: SchemaNode | undefined): JsonObject {
   const out: JsonObject = { ...dest };
+  // kyaml drops null fields of schema-less maps it merges into.
+  if (!schema) for (const [k, v] of Object.entries(out)) if (v === null && !(k in patch)) delete out[k];
   for (const [key, pv] of Object.entries(patch)) {
     if (key === '$patch' || key === '$retainKeys' || key.startsWith('$setElementOrder/')) continue;
     if (key.startsWith('$deleteFromPrimitiveList/')) {
@@ -116,10 +118,8 @@ function mergeList(dest: Json[], patch: Json[], schema: SchemaNode | undefined):
     associative = schema.strategy?.split(',').includes('merge') ?? false;
     keys = schema.mapKeys ?? (schema.mergeKey ? [schema.mergeKey] : undefined);
   } else {
-    // Without a schema, lists of maps carrying one of kyaml's associative keys are merged on it.
-    const k = inferKey(dest) ?? inferKey(items);
-    keys = k ? [k] : undefined;
-    associative = k !== undefined;
+    // Without a schema (custom resources, unknown fields) kustomize replaces lists.
+    associative = false;
   }
   if (!associative) return clean(items) as Json[];
   const itemSchema = schema?.items;
@@ -137,7 +137,7 @@ function mergeList(dest: Json[], patch: Json[], schema: SchemaNode | undefined):
     }
   }
   const ks = keys;
-  const same = (a: Json | undefined, b: JsonObject) => isObject(a) && ks.every((k) => keyEquals(a[k], b[k]));
+  const same = (a: Json | undefined, b: JsonObject) => isObject(a) && ks.every((k) => keyEquals(keyValue(a, k), keyValue(b, k)));
   // kyaml lists the patch's elements first (merged with their counterparts), then the rest.
   const rest: (Json | undefined)[] = dedupe(dest, ks);
   const head: Json[] = [];
@@ -163,6 +163,13 @@ function mergeList(dest: Json[], patch: Json[], schema: SchemaNode | undefined):
   return [...head, ...(rest.filter((x) => x !== undefined) as Json[])];
 }
 
+/** kyaml treats a port without a protocol as TCP when matching list elements. */
+function keyValue(o: JsonObject, key: string): Json | undefined {
+  const v = o[key];
+  if (key === 'protocol' && (v === undefined || v === null)) return 'TCP';
+  return v;
+}
+
 function keyEquals(a: Json | undefined, b: Json | undefined): boolean {
   if (a === undefined || a === null || b === undefined || b === null) {
     return (a === undefined || a === null) && (b === undefined || b === null);
@@ -178,7 +185,7 @@ function dedupe(list: Json[], keys: string[]): Json[] {
       out.push(el);
       continue;
     }
-    const i = out.findIndex((x) => isObject(x) && keys.every((k) => keyEquals(x[k], el[k])));
+    const i = out.findIndex((x) => isObject(x) && keys.every((k) => keyEquals(keyValue(x, k), keyValue(el, k))));
     if (i >= 0) out[i] = el;
     else out.push(el);
   }
@@ -200,10 +207,7 @@ export function normalize(v: Json, schema: SchemaNode | undefined): Json {
   }
   if (isObject(v)) {
     const out: JsonObject = {};
-    for (const [k, val] of Object.entries(v)) {
-      if (val === null) continue;
-      out[k] = normalize(val, schemaField(schema, k));
-    }
+    for (const [k, val] of Object.entries(v)) out[k] = normalize(val, schemaField(schema, k));
     return out;
   }
   return v;
