@@ -1,0 +1,400 @@
+// The GitRepository controller end to end: real kube-apiserver, real `git http-backend` and sshd
+// servers on 127.0.0.1, the system git backend, artifacts fetched back over HTTP.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { GitRepository } from '../../src/api/gitrepository.js';
+import { ContentType, KubeClient } from '../../src/kube/client.js';
+import { CoreTypes, collectionPath, objectPath } from '../../src/kube/resource.js';
+import { createLogger } from '../../src/runtime/logger.js';
+import { Manager } from '../../src/runtime/manager.js';
+import { GitRepositoryType } from '../../src/source/reconciler.js';
+import { type SourceController, setupSourceController } from '../../src/source/setup.js';
+import { eventually, kubeConfigFor, testNamespace, useCluster } from '../helpers/cluster.js';
+import { installCrds } from '../helpers/crds.js';
+import {
+  commitFiles,
+  freePort,
+  type GitHttpServer,
+  git,
+  makeRepo,
+  type Repo,
+  type SshGitServer,
+  startGitHttpServer,
+  startSshGitServer,
+  tempDir,
+} from '../helpers/gitserver.js';
+
+const state = await useCluster();
+await installCrds(state);
+const kc = kubeConfigFor(state);
+const client = new KubeClient(kc);
+const ns = await testNamespace(kc, 'src');
+const gitRoot = tempDir('mooring-src-repos-');
+const storageDir = tempDir('mooring-src-storage-');
+const b64 = (s: string) => Buffer.from(s).toString('base64');
+
+let http: GitHttpServer;
+let authHttp: GitHttpServer;
+let ssh: SshGitServer;
+let repo: Repo;
+let manager: Manager;
+let source: SourceController;
+let storagePort: number;
+
+before(async () => {
+  repo = await makeRepo(join(gitRoot, 'app.git'), {
+    commits: [
+      {
+        files: {
+          'deploy/deployment.yaml': 'kind: Deployment\nimage: nginx:1.27.0\n',
+          'deploy/service.yaml': 'kind: Service\n',
+          'docs/notes.md': 'notes\n',
+          'logo.png': 'png',
+        },
+        message: 'initial commit',
+      },
+    ],
+    tags: [{ name: 'v1.0.0', annotated: true, message: 'release 1.0.0' }],
+  });
+  http = await startGitHttpServer({ root: gitRoot });
+  authHttp = await startGitHttpServer({
+    root: gitRoot,
+    auth: { type: 'basic', username: 'deploy', password: 's3cr3t-pass' },
+  });
+  ssh = await startSshGitServer({ root: gitRoot });
+  storagePort = await freePort();
+  manager = new Manager({
+    kubeConfig: kc,
+    logger: createLogger({ silent: !process.env.TEST_LOGS, level: 'debug' }),
+    namespace: ns,
+    processMetrics: false,
+  });
+  source = setupSourceController(manager, {
+    storagePath: storageDir,
+    storageAddr: `127.0.0.1:${storagePort}`,
+    storageAdvAddr: `127.0.0.1:${storagePort}`,
+    gitBackend: 'git',
+    retentionTtlMs: 60_000,
+    retentionRecords: 2,
+  });
+  await manager.start();
+});
+
+after(async () => {
+  await manager?.stop();
+  await Promise.all([http?.stop(), authHttp?.stop(), ssh?.stop()]);
+  client.close();
+  rmSync(gitRoot, { recursive: true, force: true });
+  rmSync(storageDir, { recursive: true, force: true });
+});
+
+async function createRepo(name: string, spec: Record<string, unknown>): Promise<void> {
+  await client.post(collectionPath(GitRepositoryType, ns), {
+    apiVersion: 'source.toolkit.fluxcd.io/v1',
+    kind: 'GitRepository',
+    metadata: { name, namespace: ns },
+    spec: { interval: '10m', ...spec },
+  });
+}
+
+async function getRepo(name: string): Promise<GitRepository> {
+  return client.get<GitRepository>(objectPath(GitRepositoryType, ns, name));
+}
+
+function ready(obj: GitRepository) {
+  return obj.status?.conditions?.find((c) => c.type === 'Ready');
+}
+
+async function waitReady(
+  name: string,
+  status: 'True' | 'False',
+  extra: (o: GitRepository) => boolean = () => true,
+) {
+  return eventually(
+    `${name} Ready=${status}`,
+    async () => {
+      const o = await getRepo(name);
+      const r = ready(o);
+      // Flux bumps observedGeneration only on success (or Stalled): a failing object stays InProgress.
+      const observed = status === 'False' || o.status?.observedGeneration === o.metadata.generation;
+      return r?.status === status && observed && extra(o) ? o : undefined;
+    },
+    30_000,
+  );
+}
+
+async function requestSync(name: string): Promise<string> {
+  const token = new Date().toISOString() + Math.random();
+  await client.patch(
+    objectPath(GitRepositoryType, ns, name),
+    { metadata: { annotations: { 'reconcile.fluxcd.io/requestedAt': token } } },
+    ContentType.mergePatch,
+  );
+  return token;
+}
+
+async function fetchArtifact(url: string): Promise<Buffer> {
+  const res = await fetch(url);
+  assert.equal(res.status, 200, `GET ${url}`);
+  return Buffer.from(await res.arrayBuffer());
+}
+
+function tarNames(buf: Buffer): string[] {
+  const dir = tempDir('mooring-untar-');
+  try {
+    writeFileSync(join(dir, 'a.tar.gz'), buf);
+    return execFileSync('tar', ['-tzf', join(dir, 'a.tar.gz')])
+      .toString()
+      .trim()
+      .split('\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('GitRepository over HTTP', () => {
+  test('a branch becomes a served artifact with Flux revision, digest and NewArtifact event', async () => {
+    await createRepo('app', { url: http.url('app.git'), ref: { branch: 'main' } });
+    const head = await repo.rev('main');
+    const obj = await waitReady('app', 'True');
+    const artifact = obj.status!.artifact!;
+    assert.equal(artifact.revision, `main@sha1:${head}`);
+    assert.equal(ready(obj)!.message, `stored artifact for revision 'main@sha1:${head}'`);
+    assert.equal(artifact.path, `gitrepository/${ns}/app/${head}.tar.gz`);
+    assert.equal(artifact.url, `http://127.0.0.1:${storagePort}/${artifact.path}`);
+    const body = await fetchArtifact(artifact.url);
+    assert.equal(artifact.digest, `sha256:${createHash('sha256').update(body).digest('hex')}`);
+    assert.equal(artifact.size, body.length);
+    const names = tarNames(body);
+    assert.ok(names.includes('deploy/deployment.yaml'));
+    assert.ok(!names.includes('logo.png'), 'default exclusions apply');
+    assert.ok(!names.some((n) => n.startsWith('.git')), 'no .git in the artifact');
+    assert.ok(obj.metadata.finalizers?.includes('finalizers.fluxcd.io'));
+    const events = await eventually('NewArtifact event', async () => {
+      const list = await client.get<{
+        items: {
+          reason: string;
+          message: string;
+          involvedObject: { name: string };
+          metadata: { annotations?: Record<string, string> };
+        }[];
+      }>(collectionPath(CoreTypes.event, ns));
+      return list.items.find((e) => e.involvedObject.name === 'app' && e.reason === 'NewArtifact');
+    });
+    assert.equal(events.message, "stored artifact for commit 'initial commit'");
+    assert.equal(events.metadata.annotations?.['source.toolkit.fluxcd.io/revision'], `main@sha1:${head}`);
+  });
+
+  test('no new commit: a requested sync ends on the fast path without cloning', async () => {
+    const before = await getRepo('app');
+    const postsBefore = http.requests.filter((r) => r.method === 'POST').length;
+    const token = await requestSync('app');
+    const after = await eventually('sync handled', async () => {
+      const o = await getRepo('app');
+      return o.status?.lastHandledReconcileAt === token ? o : undefined;
+    });
+    assert.deepEqual(after.status?.artifact, before.status?.artifact, 'artifact untouched');
+    const posts = http.requests.filter((r) => r.method === 'POST').length - postsBefore;
+    // protocol v2: ls-refs is one POST; a fetch would need another.
+    assert.ok(posts <= 1, `expected at most the ls-refs request, saw ${posts} upload-pack POSTs`);
+  });
+
+  test('a new commit produces a new artifact and digest; old ones are garbage-collected', async () => {
+    const first = (await getRepo('app')).status!.artifact!;
+    const second = await commitFiles(
+      repo,
+      { 'deploy/deployment.yaml': 'kind: Deployment\nimage: nginx:1.27.1\n' },
+      'bump nginx to 1.27.1',
+    );
+    await requestSync('app');
+    const obj = await waitReady('app', 'True', (o) => o.status?.artifact?.revision === `main@sha1:${second}`);
+    assert.notEqual(obj.status!.artifact!.digest, first.digest);
+    const third = await commitFiles(repo, { 'deploy/extra.yaml': 'kind: ConfigMap\n' }, 'add a config map');
+    await requestSync('app');
+    await waitReady('app', 'True', (o) => o.status?.artifact?.revision === `main@sha1:${third}`);
+    const dir = join(storageDir, 'gitrepository', ns, 'app');
+    assert.ok(
+      !existsSync(join(dir, `${first.path.split('/').pop()}`)),
+      'oldest artifact collected (records = 2)',
+    );
+    assert.ok(existsSync(join(dir, `${second}.tar.gz`)));
+    assert.ok(existsSync(join(dir, `${third}.tar.gz`)));
+  });
+
+  test('tags, semver and commit refs give Flux revision strings', async () => {
+    const tagged = await repo.rev('v1.0.0^{commit}');
+    await createRepo('by-tag', { url: http.url('app.git'), ref: { tag: 'v1.0.0' } });
+    await createRepo('by-semver', { url: http.url('app.git'), ref: { semver: '>=1.0.0 <2.0.0' } });
+    await createRepo('by-commit', { url: http.url('app.git'), ref: { commit: tagged } });
+    assert.equal((await waitReady('by-tag', 'True')).status!.artifact!.revision, `v1.0.0@sha1:${tagged}`);
+    assert.equal((await waitReady('by-semver', 'True')).status!.artifact!.revision, `v1.0.0@sha1:${tagged}`);
+    assert.equal((await waitReady('by-commit', 'True')).status!.artifact!.revision, `sha1:${tagged}`);
+  });
+
+  test('spec.ignore excludes paths from the artifact', async () => {
+    await createRepo('ignoring', { url: http.url('app.git'), ignore: '/docs/\n' });
+    const obj = await waitReady('ignoring', 'True');
+    const names = tarNames(await fetchArtifact(obj.status!.artifact!.url));
+    assert.ok(!names.some((n) => n.startsWith('docs')), names.join(','));
+    assert.equal(obj.status?.observedIgnore, '/docs/\n');
+  });
+
+  test('basic auth: wrong password fails with AuthenticationFailed and no secret in status; fixing the secret recovers', async () => {
+    await client.post(collectionPath(CoreTypes.secret, ns), {
+      metadata: { name: 'git-creds', namespace: ns },
+      data: { username: b64('deploy'), password: b64('wrong-password-123') },
+    });
+    await createRepo('private', { url: authHttp.url('app.git'), secretRef: { name: 'git-creds' } });
+    const failed = await waitReady('private', 'False');
+    const r = ready(failed)!;
+    assert.equal(r.reason, 'AuthenticationFailed', r.message);
+    assert.ok(!JSON.stringify(failed.status).includes('wrong-password-123'), 'password leaked into status');
+    assert.equal(failed.status?.conditions?.find((c) => c.type === 'FetchFailed')?.status, 'True');
+    assert.equal(
+      failed.status?.conditions?.find((c) => c.type === 'Reconciling')?.reason,
+      'ProgressingWithRetry',
+    );
+
+    await client.patch(
+      objectPath(CoreTypes.secret, ns, 'git-creds'),
+      { data: { password: b64('s3cr3t-pass') } },
+      ContentType.mergePatch,
+    );
+    await requestSync('private');
+    const ok = await waitReady('private', 'True');
+    assert.equal(
+      ok.status?.conditions?.find((c) => c.type === 'FetchFailed'),
+      undefined,
+    );
+  });
+
+  test('an unreachable host fails with a clear GitOperationFailed message', async () => {
+    const port = await freePort();
+    await createRepo('unreachable', { url: `http://127.0.0.1:${port}/app.git`, timeout: '10s' });
+    const r = ready(await waitReady('unreachable', 'False'))!;
+    assert.equal(r.reason, 'GitOperationFailed');
+    assert.match(r.message, /127\.0\.0\.1/);
+  });
+
+  test('suspend stops reconciliation; deleting removes the stored artifacts', async () => {
+    await createRepo('suspended', { url: http.url('app.git') });
+    const obj = await waitReady('suspended', 'True');
+    await client.patch(
+      objectPath(GitRepositoryType, ns, 'suspended'),
+      { spec: { suspend: true } },
+      ContentType.mergePatch,
+    );
+    await eventually('suspend observed', async () => (await getRepo('suspended')).spec.suspend === true);
+    const token = await requestSync('suspended');
+    // The sync request is never handled while suspended: prove it by a later, handled sync of another object.
+    const probe = await requestSync('app');
+    await eventually(
+      'probe handled',
+      async () => (await getRepo('app')).status?.lastHandledReconcileAt === probe,
+    );
+    assert.notEqual((await getRepo('suspended')).status?.lastHandledReconcileAt, token);
+
+    const dir = join(storageDir, 'gitrepository', ns, 'suspended');
+    assert.ok(existsSync(dir));
+    await client.delete(objectPath(GitRepositoryType, ns, 'suspended'));
+    await eventually(
+      'object gone',
+      async () => (await client.getOptional(objectPath(GitRepositoryType, ns, 'suspended'))) === undefined,
+    );
+    assert.ok(!existsSync(dir), 'storage removed on deletion');
+    assert.ok(obj.status?.artifact);
+  });
+});
+
+describe('GitRepository over SSH', () => {
+  test('a deploy key with pinned known_hosts works; a host-key mismatch is refused', async () => {
+    await client.post(collectionPath(CoreTypes.secret, ns), {
+      metadata: { name: 'ssh-good', namespace: ns },
+      data: { identity: b64(ssh.clientKey), known_hosts: b64(ssh.knownHosts) },
+    });
+    await client.post(collectionPath(CoreTypes.secret, ns), {
+      metadata: { name: 'ssh-mismatch', namespace: ns },
+      data: { identity: b64(ssh.clientKey), known_hosts: b64(ssh.wrongKnownHosts) },
+    });
+    await createRepo('over-ssh', { url: ssh.url('app.git'), secretRef: { name: 'ssh-good' } });
+    await createRepo('mitm', { url: ssh.url('app.git'), secretRef: { name: 'ssh-mismatch' } });
+    const head = await repo.rev('main');
+    const ok = await waitReady('over-ssh', 'True');
+    assert.equal(ok.status!.artifact!.revision, `main@sha1:${head}`);
+    const bad = ready(await waitReady('mitm', 'False'))!;
+    assert.match(bad.message, /host key/i);
+    assert.ok(!bad.message.includes('PRIVATE KEY'));
+  });
+});
+
+describe('GitRepository verification', () => {
+  test('a commit signed by a trusted key is stored; an unsigned one is refused and never stored', async () => {
+    const gnupg = tempDir('mooring-gnupg-');
+    mkdirSync(gnupg, { recursive: true, mode: 0o700 });
+    const env = { ...process.env, GNUPGHOME: gnupg };
+    execFileSync(
+      'gpg',
+      [
+        '--batch',
+        '--passphrase',
+        '',
+        '--quick-gen-key',
+        'Mooring Test <signer@mooring.invalid>',
+        'ed25519',
+        'sign',
+        'never',
+      ],
+      { env, stdio: 'ignore' },
+    );
+    const publicKey = execFileSync('gpg', ['--armor', '--export', 'signer@mooring.invalid'], {
+      env,
+    }).toString();
+    const signed = await makeRepo(join(gitRoot, 'signed.git'), {
+      commits: [{ files: { 'a.yaml': 'a: 1\n' }, message: 'unsigned' }],
+    });
+    await client.post(collectionPath(CoreTypes.secret, ns), {
+      metadata: { name: 'pgp-keys', namespace: ns },
+      data: { 'signer.asc': b64(publicKey) },
+    });
+    await createRepo('verified', {
+      url: http.url('signed.git'),
+      verify: { mode: 'HEAD', secretRef: { name: 'pgp-keys' } },
+    });
+    const refused = await waitReady('verified', 'False');
+    assert.equal(ready(refused)!.reason, 'VerificationError');
+    assert.equal(refused.status?.artifact, undefined, 'nothing stored for an unsigned commit');
+
+    // Sign a new commit with the key, as a developer with `git commit -S` would.
+    const work = tempDir('mooring-sign-');
+    await git(['clone', '-q', signed.dir, work]);
+    writeFileSync(join(work, 'b.yaml'), 'b: 2\n');
+    await git(['-C', work, 'add', '.']);
+    await git(
+      [
+        '-C',
+        work,
+        '-c',
+        'user.signingkey=signer@mooring.invalid',
+        'commit',
+        '-q',
+        '-S',
+        '-m',
+        'signed change',
+      ],
+      { env: { GNUPGHOME: gnupg } },
+    );
+    await git(['-C', work, 'push', '-q', 'origin', 'HEAD:main']);
+    await requestSync('verified');
+    const ok = await waitReady('verified', 'True');
+    const cond = ok.status?.conditions?.find((c) => c.type === 'SourceVerified');
+    assert.equal(cond?.status, 'True');
+    assert.match(cond!.message, /verified signature/);
+    rmSync(work, { recursive: true, force: true });
+    rmSync(gnupg, { recursive: true, force: true });
+    assert.ok(source.storage);
+  });
+});
