@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { parseDuration } from '../api/duration.js';
 import { loadKubeConfig } from '../kube/config.js';
+import { setupKustomizeController } from '../kustomization/setup.js';
 import { createLogger, errorMessage, type LogEncoding, type LogLevel } from '../runtime/logger.js';
 import { Manager } from '../runtime/manager.js';
 import type { GitBackendFlag } from '../source/git/backend.js';
@@ -87,6 +88,7 @@ export const controllerFlags = {
     help: 'Impersonate this ServiceAccount when spec.serviceAccountName is unset',
     value: 'NAME',
   },
+  'http-retry': { type: 'string', default: '9', help: 'Retries when downloading an artifact', value: 'N' },
   'git-backend': {
     type: 'string',
     default: 'auto',
@@ -118,9 +120,15 @@ export function leaseName(selector: string): string {
 }
 
 function validate(cfg: ControllerConfig): void {
-  const concurrent = Number(cfg.concurrent);
-  if (!Number.isInteger(concurrent) || concurrent < 1)
-    throw new CliError(`--concurrent must be a positive integer, got "${cfg.concurrent}"`, 2);
+  for (const [flag, min] of [
+    ['concurrent', 1],
+    ['artifact-retention-records', 1],
+    ['http-retry', 0],
+  ] as const) {
+    const n = Number(cfg[flag]);
+    if (!Number.isInteger(n) || n < min)
+      throw new CliError(`--${flag} must be an integer ≥ ${min}, got "${cfg[flag]}"`, 2);
+  }
   for (const d of ['requeue-dependency', 'artifact-retention-ttl'] as const) {
     try {
       parseDuration(cfg[d]);
@@ -198,6 +206,15 @@ ${flagsHelp(controllerFlags)}`,
         gitBackend: cfg['git-backend'] as GitBackendFlag,
         retentionTtlMs: parseDuration(cfg['artifact-retention-ttl']),
         retentionRecords: Number(cfg['artifact-retention-records']),
+      });
+    }
+    if (enabled.has('kustomize')) {
+      setupKustomizeController(manager, {
+        requeueDependencyMs: parseDuration(cfg['requeue-dependency']),
+        noCrossNamespaceRefs: cfg['no-cross-namespace-refs'],
+        defaultServiceAccount: cfg['default-service-account'] || undefined,
+        httpRetry: Number(cfg['http-retry']),
+        strictSubstitution: true,
       });
     }
 

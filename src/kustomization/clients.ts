@@ -1,0 +1,84 @@
+// The API client a Kustomization applies with: the controller's own, an impersonated
+// ServiceAccount (spec.serviceAccountName or --default-service-account), or a remote cluster from
+// spec.kubeConfig. Clients are cached per identity so connections and discovery are reused.
+import { KubeConfig } from '@kubernetes/client-node';
+import { KubeClient } from '../kube/client.js';
+import { RESTMapper } from '../kube/discovery.js';
+
+export interface ApplyTarget {
+  client: KubeClient;
+  mapper: RESTMapper;
+  /** For messages: "the controller", "ServiceAccount ns/sa", "the cluster in Secret ns/x". */
+  identity: string;
+}
+
+export class ClientFactory {
+  private readonly cache = new Map<string, ApplyTarget>();
+
+  constructor(
+    private readonly base: KubeConfig,
+    baseClient: KubeClient,
+  ) {
+    this.cache.set('', {
+      client: baseClient,
+      mapper: new RESTMapper(baseClient),
+      identity: 'the controller',
+    });
+  }
+
+  /** The controller's own identity. */
+  controller(): ApplyTarget {
+    return this.cache.get('')!;
+  }
+
+  /** Impersonates `system:serviceaccount:<namespace>:<name>` against the controller's cluster. */
+  impersonate(namespace: string, serviceAccount: string): ApplyTarget {
+    const user = `system:serviceaccount:${namespace}:${serviceAccount}`;
+    return this.cached(`sa:${user}`, () => {
+      const kc = new KubeConfig();
+      const current = this.base.getCurrentUser();
+      const cluster = this.base.getCurrentCluster();
+      if (!cluster) throw new Error('kubeconfig has no current cluster');
+      kc.loadFromClusterAndUser(cluster, { ...(current ?? { name: 'controller' }), impersonateUser: user });
+      return { kc, identity: `ServiceAccount ${namespace}/${serviceAccount}` };
+    });
+  }
+
+  /** A remote cluster from kubeconfig text (spec.kubeConfig.secretRef); keyed by its content. */
+  remote(kubeconfigYaml: string, source: string): ApplyTarget {
+    return this.cached(`remote:${kubeconfigYaml}`, () => {
+      const kc = new KubeConfig();
+      kc.loadFromString(kubeconfigYaml);
+      for (const u of kc.getUsers()) {
+        if (u.exec) throw new Error(`kubeconfig in ${source} uses an exec plugin, which is not allowed`);
+      }
+      if (!kc.getCurrentCluster()) throw new Error(`kubeconfig in ${source} has no current cluster`);
+      return { kc, identity: `the cluster in ${source}` };
+    });
+  }
+
+  private cached(key: string, make: () => { kc: KubeConfig; identity: string }): ApplyTarget {
+    let target = this.cache.get(key);
+    if (!target) {
+      const { kc, identity } = make();
+      const client = new KubeClient(kc);
+      target = { client, mapper: new RESTMapper(client), identity };
+      if (this.cache.size > 256) this.evict();
+      this.cache.set(key, target);
+    }
+    return target;
+  }
+
+  private evict(): void {
+    for (const [k, v] of this.cache) {
+      if (k === '') continue;
+      v.client.close();
+      this.cache.delete(k);
+      return;
+    }
+  }
+
+  close(): void {
+    for (const [k, v] of this.cache) if (k !== '') v.client.close();
+  }
+}

@@ -1,0 +1,621 @@
+// Kustomization reconciler, shaped like Flux's kustomize-controller: bookkeeping once (finalizer,
+// suspend, one status patch at the end), then a pipeline that reads top to bottom — source →
+// dependencies → fetch → build → apply → prune → health — where each step fails with a typed
+// StepError carrying Flux's condition reason; `summarize` turns the outcome into status.
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  ConditionType,
+  KustomizationReason,
+  markFalse,
+  markReady,
+  markReconciled,
+  markReconciling,
+  markStalled,
+  markTrue,
+  markUnknown,
+  removeCondition,
+} from '../api/conditions.js';
+import { formatDuration } from '../api/duration.js';
+import type { GitRepository } from '../api/gitrepository.js';
+import {
+  deletesOnFinalize,
+  getDeletionPolicy,
+  getRequeueAfter,
+  getRetryInterval,
+  getTimeout,
+  type Kustomization,
+  MAX_HISTORY_SNAPSHOTS,
+  type Snapshot,
+  sourceNamespace,
+} from '../api/kustomization.js';
+import { FINALIZER, reconcileRequestedAt } from '../api/meta.js';
+import { ApplyCache } from '../apply/cache.js';
+import type { ChangeSet } from '../apply/changeset.js';
+import { entryRef, type InventoryEntry, staleEntries } from '../apply/inventory.js';
+import { ownerLabelsFor, ResourceManager } from '../apply/manager.js';
+import type { KubeClient } from '../kube/client.js';
+import { type Manifest, type ObjectRef, refOf } from '../kube/dynamic.js';
+import { isNotFound } from '../kube/errors.js';
+import { CoreTypes, objectPath, type ResourceType } from '../kube/resource.js';
+import type { ReconcileRequest, ReconcileResult } from '../runtime/controller.js';
+import type { EventRecorder } from '../runtime/events.js';
+import { addFinalizer, removeFinalizer } from '../runtime/finalizers.js';
+import type { Informer } from '../runtime/informer.js';
+import { errorMessage } from '../runtime/logger.js';
+import type { Metrics } from '../runtime/metrics.js';
+import { patchStatus } from '../runtime/status.js';
+import { BuildError, buildManifests } from './build.js';
+import type { ApplyTarget, ClientFactory } from './clients.js';
+import { crossNamespaceViolation, unreadyDependency } from './dependencies.js';
+import { fetchArtifact } from './fetch.js';
+import { collectVars } from './substitute.js';
+
+export const KustomizationType: ResourceType = {
+  group: 'kustomize.toolkit.fluxcd.io',
+  version: 'v1',
+  kind: 'Kustomization',
+  plural: 'kustomizations',
+  namespaced: true,
+};
+
+const REVISION_ANNOTATION = 'kustomize.toolkit.fluxcd.io/revision';
+
+export type StepReason =
+  | 'ArtifactFailed'
+  | 'BuildFailed'
+  | 'ReconciliationFailed'
+  | 'PruneFailed'
+  | 'HealthCheckFailed'
+  | 'DependencyNotReady'
+  | 'AccessDenied';
+
+/** A failed step with Flux's Ready reason. `retryAfterMs` overrides retryInterval; `stalled` means no retry. */
+export class StepError extends Error {
+  constructor(
+    readonly reason: StepReason,
+    message: string,
+    readonly opts: { retryAfterMs?: number; stalled?: boolean; inventory?: InventoryEntry[] } = {},
+  ) {
+    super(message);
+  }
+}
+
+export interface KustomizationReconcilerOptions {
+  requeueDependencyMs: number;
+  noCrossNamespaceRefs: boolean;
+  defaultServiceAccount?: string;
+  httpRetry: number;
+  strictSubstitution: boolean;
+  tmpDir?: string;
+}
+
+export interface KustomizationReconcilerDeps {
+  client: KubeClient;
+  clients: ClientFactory;
+  kustomizations: Informer<Kustomization>;
+  sources: Informer<GitRepository>;
+  events: EventRecorder;
+  metrics: Metrics;
+  options: KustomizationReconcilerOptions;
+}
+
+interface Applied {
+  kind: 'applied';
+  revision: string;
+  changeSet: ChangeSet;
+  inventory: InventoryEntry[];
+  digest: string;
+  healthMessage?: string;
+  changed: boolean;
+}
+
+type Outcome = Applied | { kind: 'failed'; error: StepError; revision?: string };
+
+export class KustomizationReconciler {
+  /** Steady-state apply caches, one per Kustomization (lost on restart: one full dry-run pass). */
+  private readonly caches = new Map<string, ApplyCache>();
+
+  constructor(private readonly deps: KustomizationReconcilerDeps) {}
+
+  reconcile = async (req: ReconcileRequest): Promise<ReconcileResult> => {
+    const cached = this.deps.kustomizations.get(req.key);
+    if (!cached) {
+      this.caches.delete(req.key);
+      return {};
+    }
+    const obj = structuredClone(cached);
+    if (obj.metadata.deletionTimestamp) return this.finalize(obj, req);
+    await addFinalizer(this.deps.client, KustomizationType, obj, FINALIZER);
+    if (obj.spec.suspend) {
+      req.log.info('reconciliation is suspended for this object');
+      return {};
+    }
+
+    const started = Date.now();
+    const original = JSON.stringify(obj.status ?? {});
+    const outcome = await this.reconcileManifests(obj, req);
+    this.summarize(obj, outcome, Date.now() - started);
+    if (JSON.stringify(obj.status) !== original) {
+      await patchStatus(
+        this.deps.client,
+        KustomizationType,
+        obj.metadata.namespace,
+        obj.metadata.name,
+        obj.status ?? {},
+      );
+    }
+    this.deps.metrics.gotkReconcileDuration.observe(
+      { kind: 'Kustomization', name: obj.metadata.name, namespace: obj.metadata.namespace ?? '' },
+      (Date.now() - started) / 1000,
+    );
+
+    if (outcome.kind === 'failed') {
+      const { error } = outcome;
+      req.log.error('Reconciliation failed', {
+        error: error.message,
+        reason: error.reason,
+        revision: outcome.revision,
+      });
+      await this.event(
+        obj,
+        error.reason === 'DependencyNotReady' ? 'Normal' : 'Warning',
+        error.reason,
+        error.message,
+        outcome.revision,
+      );
+      if (error.opts.stalled) return {};
+      return { requeueAfter: error.opts.retryAfterMs ?? getRetryInterval(obj) };
+    }
+    const took = formatDuration(Date.now() - started);
+    const next = formatDuration(getRequeueAfter(obj));
+    req.log.info(`Reconciliation finished in ${took}, next run in ${next}`, {
+      revision: outcome.revision,
+      output: outcome.changed ? outcome.changeSet.toMap() : undefined,
+    });
+    if (outcome.changed) {
+      await this.event(obj, 'Normal', 'Progressing', outcome.changeSet.lines().join('\n'), outcome.revision);
+    }
+    return { requeueAfter: getRequeueAfter(obj) };
+  };
+
+  /** The pipeline. Never throws: failures become an outcome with a condition reason. */
+  private async reconcileManifests(obj: Kustomization, req: ReconcileRequest): Promise<Outcome> {
+    let revision: string | undefined;
+    try {
+      this.validate(obj);
+      const source = this.resolveSource(obj);
+      const artifact = source.status!.artifact!;
+      revision = artifact.revision;
+      this.checkDependencies(obj, revision);
+
+      const timeoutMs = getTimeout(obj);
+      if (
+        obj.status?.lastAppliedRevision !== revision ||
+        obj.status?.observedGeneration !== obj.metadata.generation
+      ) {
+        // A new revision or spec: show progress while we work (kstatus: InProgress).
+        markReconciling(
+          obj,
+          KustomizationReason.Progressing,
+          `Fetching manifests for revision ${revision} with a timeout of ${formatDuration(timeoutMs)}`,
+        );
+        markUnknown(obj, ConditionType.Ready, KustomizationReason.Progressing, 'Reconciliation in progress');
+        obj.status!.lastAttemptedRevision = revision;
+        await patchStatus(
+          this.deps.client,
+          KustomizationType,
+          obj.metadata.namespace,
+          obj.metadata.name,
+          obj.status ?? {},
+        );
+      }
+
+      const dir = await mkdtemp(join(this.deps.options.tmpDir ?? tmpdir(), 'mooring-ks-'));
+      try {
+        await this.fetch(artifact.url, artifact.digest, dir, req.signal);
+        const vars = await this.variables(obj);
+        const manifests = this.build(obj, dir, vars);
+        const target = await this.applyTarget(obj);
+        const manager = new ResourceManager({
+          client: target.client,
+          mapper: target.mapper,
+          ownerLabels: ownerLabelsFor(obj.metadata.name, obj.metadata.namespace ?? 'default'),
+        });
+        const cache = this.cacheFor(req.key);
+        const changeSet = await this.apply(manager, manifests, obj, cache, req.signal);
+        const inventory = changeSet.toInventory();
+        const pruned = await this.prune(manager, obj, inventory, cache, req.signal);
+        if (pruned) changeSet.append(pruned);
+        const healthMessage = await this.checkHealth(
+          manager,
+          obj,
+          manifests,
+          changeSet,
+          timeoutMs,
+          req.signal,
+        );
+        return {
+          kind: 'applied',
+          revision,
+          changeSet,
+          inventory,
+          digest: digestOf(manifests),
+          healthMessage,
+          changed: changeSet.changed,
+        };
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    } catch (err) {
+      const error = err instanceof StepError ? err : new StepError('ReconciliationFailed', errorMessage(err));
+      return { kind: 'failed', error, revision };
+    }
+  }
+
+  /** Flux's CEL rules and the multi-tenancy lockdown, checked here (the test server has no CEL). */
+  private validate(obj: Kustomization): void {
+    const kc = obj.spec.kubeConfig;
+    if (kc && Boolean(kc.secretRef) === Boolean(kc.configMapRef)) {
+      throw new StepError(
+        'ReconciliationFailed',
+        'spec.kubeConfig must set exactly one of secretRef and configMapRef',
+        { stalled: true },
+      );
+    }
+    if (kc?.configMapRef) {
+      throw new StepError(
+        'ReconciliationFailed',
+        'spec.kubeConfig.configMapRef (workload identity) is not supported by Mooring yet',
+        { stalled: true },
+      );
+    }
+    if (this.deps.options.noCrossNamespaceRefs) {
+      const violation = crossNamespaceViolation(obj);
+      if (violation) throw new StepError('AccessDenied', violation, { stalled: true });
+    }
+  }
+
+  private resolveSource(obj: Kustomization): GitRepository {
+    const ref = obj.spec.sourceRef;
+    const ns = sourceNamespace(obj);
+    const id = `${ref.kind}/${ns}/${ref.name}`;
+    if (ref.kind !== 'GitRepository') {
+      throw new StepError('ArtifactFailed', `Source kind '${ref.kind}' is not supported by Mooring yet`, {
+        stalled: true,
+      });
+    }
+    const source = this.deps.sources.get(`${ns}/${ref.name}`);
+    if (!source) throw new StepError('ArtifactFailed', `Source '${id}' not found`);
+    if (!source.status?.artifact) {
+      throw new StepError('ArtifactFailed', `Source '${id}' is not ready, artifact not found`, {
+        retryAfterMs: this.deps.options.requeueDependencyMs,
+      });
+    }
+    return source;
+  }
+
+  private checkDependencies(obj: Kustomization, revision: string): void {
+    const lookup = (ns: string, name: string) => this.deps.kustomizations.get(`${ns}/${name}`);
+    const unready = unreadyDependency(obj, lookup, revision);
+    if (unready) {
+      throw new StepError(
+        'DependencyNotReady',
+        `Dependencies do not meet ready condition (${unready}), retrying in ${formatDuration(this.deps.options.requeueDependencyMs)}`,
+        {
+          retryAfterMs: this.deps.options.requeueDependencyMs,
+        },
+      );
+    }
+  }
+
+  private async fetch(url: string, digest: string, dir: string, signal: AbortSignal): Promise<void> {
+    try {
+      const host = process.env.SOURCE_CONTROLLER_LOCALHOST;
+      await fetchArtifact(url, digest, dir, {
+        retries: this.deps.options.httpRetry,
+        timeoutMs: 120_000,
+        signal,
+        ...(host ? { hostOverride: host } : {}),
+      });
+    } catch (err) {
+      const notFound = (err as { reason?: string }).reason === 'ArtifactNotFound';
+      throw new StepError('ArtifactFailed', `failed to download artifact, error: ${errorMessage(err)}`, {
+        ...(notFound ? { retryAfterMs: this.deps.options.requeueDependencyMs } : {}),
+      });
+    }
+  }
+
+  private async readData(
+    kind: 'ConfigMap' | 'Secret',
+    namespace: string,
+    name: string,
+  ): Promise<Record<string, string> | undefined> {
+    const rt = kind === 'Secret' ? CoreTypes.secret : CoreTypes.configMap;
+    try {
+      const o = await this.deps.client.get<{ data?: Record<string, string> }>(
+        objectPath(rt, namespace, name),
+      );
+      return o.data ?? {};
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  private async variables(obj: Kustomization): Promise<Record<string, string> | undefined> {
+    const pb = obj.spec.postBuild;
+    if (!pb || (!pb.substitute && !pb.substituteFrom?.length)) return undefined;
+    const ns = obj.metadata.namespace ?? 'default';
+    try {
+      return await collectVars(pb.substitute, pb.substituteFrom ?? [], (kind, name) =>
+        this.readData(kind, ns, name),
+      );
+    } catch (err) {
+      throw new StepError('BuildFailed', `post-build substitutions failed: ${errorMessage(err)}`);
+    }
+  }
+
+  private build(obj: Kustomization, dir: string, vars: Record<string, string> | undefined): Manifest[] {
+    try {
+      return buildManifests({
+        root: dir,
+        ks: obj,
+        vars,
+        strictSubstitution: this.deps.options.strictSubstitution,
+      });
+    } catch (err) {
+      if (err instanceof BuildError) throw new StepError(err.reason, err.message);
+      throw new StepError('BuildFailed', errorMessage(err));
+    }
+  }
+
+  private async applyTarget(obj: Kustomization): Promise<ApplyTarget> {
+    const ns = obj.metadata.namespace ?? 'default';
+    const secretRef = obj.spec.kubeConfig?.secretRef;
+    if (secretRef) {
+      const data = await this.readData('Secret', ns, secretRef.name);
+      if (!data)
+        throw new StepError('ReconciliationFailed', `kubeconfig Secret '${ns}/${secretRef.name}' not found`);
+      const key = secretRef.key ?? (data.value !== undefined ? 'value' : 'value.yaml');
+      const raw = data[key];
+      if (raw === undefined)
+        throw new StepError(
+          'ReconciliationFailed',
+          `kubeconfig Secret '${ns}/${secretRef.name}' has no key '${key}'`,
+        );
+      try {
+        return this.deps.clients.remote(
+          Buffer.from(raw, 'base64').toString('utf8'),
+          `Secret ${ns}/${secretRef.name}`,
+        );
+      } catch (err) {
+        throw new StepError('ReconciliationFailed', errorMessage(err));
+      }
+    }
+    const sa = obj.spec.serviceAccountName || this.deps.options.defaultServiceAccount;
+    return sa ? this.deps.clients.impersonate(ns, sa) : this.deps.clients.controller();
+  }
+
+  private cacheFor(key: string): ApplyCache {
+    let cache = this.caches.get(key);
+    if (!cache) {
+      cache = new ApplyCache();
+      this.caches.set(key, cache);
+    }
+    return cache;
+  }
+
+  /**
+   * On failure the inventory keeps tracking everything: the previous entries plus whatever this
+   * attempt created before it failed, so nothing it made can be orphaned by a later prune.
+   */
+  private async apply(
+    manager: ResourceManager,
+    manifests: Manifest[],
+    obj: Kustomization,
+    cache: ApplyCache,
+    signal: AbortSignal,
+  ): Promise<ChangeSet> {
+    const result = await manager.applyAll(manifests, { force: obj.spec.force ?? false, cache, signal });
+    if (result.error) {
+      const inventory = mergeInventory(obj.status?.inventory?.entries ?? [], result.changeSet.toInventory());
+      throw new StepError('ReconciliationFailed', result.error.message, { inventory });
+    }
+    return result.changeSet;
+  }
+
+  /** Deletes what left Git; entries whose deletion failed stay in the inventory for the next try. */
+  private async prune(
+    manager: ResourceManager,
+    obj: Kustomization,
+    inventory: InventoryEntry[],
+    cache: ApplyCache,
+    signal: AbortSignal,
+  ): Promise<ChangeSet | undefined> {
+    const stale = staleEntries(obj.status?.inventory?.entries ?? [], inventory);
+    if (!obj.spec.prune || stale.length === 0) return undefined;
+    const result = await manager.prune(stale, { cache, signal });
+    if (result.failed.length) {
+      const lines = result.failed.map((f) => `${f.subject}: ${f.message}`).join('\n');
+      throw new StepError('PruneFailed', `prune failed:\n${lines}`, {
+        inventory: mergeInventory(
+          inventory,
+          result.failed.map((f) => f.entry),
+        ),
+      });
+    }
+    return result.changeSet;
+  }
+
+  private async checkHealth(
+    manager: ResourceManager,
+    obj: Kustomization,
+    manifests: Manifest[],
+    changeSet: ChangeSet,
+    timeoutMs: number,
+    signal: AbortSignal,
+  ): Promise<string | undefined> {
+    let refs: ObjectRef[];
+    if (obj.spec.wait) {
+      const skipped = new Set(changeSet.entries.filter((e) => e.action === 'skipped').map((e) => e.subject));
+      refs = manifests
+        .map(refOf)
+        .filter((r) => !skipped.has(changeSet.entries.find((e) => sameRef(e.ref, r))?.subject ?? ''));
+    } else if (obj.spec.healthChecks?.length) {
+      refs = obj.spec.healthChecks.map((h) => {
+        const [group, version] = (h.apiVersion ?? '').includes('/')
+          ? h.apiVersion!.split('/')
+          : ['', h.apiVersion ?? ''];
+        return {
+          group: group!,
+          version: version!,
+          kind: h.kind,
+          name: h.name,
+          namespace: h.namespace ?? obj.metadata.namespace ?? '',
+        };
+      });
+    } else {
+      removeCondition(obj, ConditionType.Healthy);
+      return undefined;
+    }
+    // Never wait for ourselves (a Kustomization that applies itself would deadlock).
+    refs = refs.filter(
+      (r) =>
+        !(
+          r.kind === 'Kustomization' &&
+          r.name === obj.metadata.name &&
+          r.namespace === obj.metadata.namespace
+        ),
+    );
+    if (refs.length === 0) return undefined;
+    markReconciling(
+      obj,
+      KustomizationReason.Progressing,
+      'Running health checks with a timeout of ' + formatDuration(timeoutMs),
+    );
+    const started = Date.now();
+    const result = await manager.waitForSet(refs, { timeoutMs, failFast: true, signal, intervalMs: 2_000 });
+    if (!result.ok) {
+      markFalse(obj, ConditionType.Healthy, KustomizationReason.HealthCheckFailed, result.message);
+      throw new StepError('HealthCheckFailed', result.message);
+    }
+    const message = `Health check passed in ${formatDuration(Date.now() - started)}`;
+    markTrue(obj, ConditionType.Healthy, 'Succeeded', message);
+    return message;
+  }
+
+  /** The one place that turns an outcome into status. */
+  private summarize(obj: Kustomization, outcome: Outcome, tookMs: number): void {
+    obj.status ??= {};
+    const status = obj.status;
+    const requested = reconcileRequestedAt(obj.metadata);
+    if (requested !== undefined) status.lastHandledReconcileAt = requested;
+
+    if (outcome.kind === 'failed') {
+      const { error } = outcome;
+      if (outcome.revision) status.lastAttemptedRevision = outcome.revision;
+      if (error.opts.inventory) status.inventory = { entries: error.opts.inventory };
+      if (error.opts.stalled) {
+        markStalled(obj, error.reason, error.message);
+        status.observedGeneration = obj.metadata.generation;
+      } else {
+        markReconciling(obj, KustomizationReason.ProgressingWithRetry, error.message);
+      }
+      markReady(obj, 'False', error.reason, error.message);
+      return;
+    }
+    status.lastAppliedRevision = outcome.revision;
+    status.lastAttemptedRevision = outcome.revision;
+    status.inventory = { entries: outcome.inventory };
+    status.observedGeneration = obj.metadata.generation;
+    markReconciled(obj, KustomizationReason.ReconciliationSucceeded, `Applied revision: ${outcome.revision}`);
+    status.history = recordHistory(status.history, outcome, tookMs);
+  }
+
+  private async event(
+    obj: Kustomization,
+    type: 'Normal' | 'Warning',
+    reason: string,
+    message: string,
+    revision?: string,
+  ): Promise<void> {
+    await this.deps.events.record(
+      obj,
+      type,
+      reason,
+      message,
+      revision ? { [REVISION_ANNOTATION]: revision } : {},
+    );
+  }
+
+  /** Deletion: delete what we applied when the policy says so, then let the object go. */
+  private async finalize(obj: Kustomization, req: ReconcileRequest): Promise<ReconcileResult> {
+    const entries = obj.status?.inventory?.entries ?? [];
+    if (!obj.spec.suspend && entries.length > 0 && deletesOnFinalize(obj)) {
+      try {
+        const target = await this.applyTarget(obj);
+        const manager = new ResourceManager({
+          client: target.client,
+          mapper: target.mapper,
+          ownerLabels: ownerLabelsFor(obj.metadata.name, obj.metadata.namespace ?? 'default'),
+        });
+        const result = await manager.prune([...entries].reverse(), { signal: req.signal });
+        req.log.info('garbage collected on deletion', { output: result.changeSet.toMap() });
+        if (getDeletionPolicy(obj) === 'WaitForTermination') {
+          const refs = entries.map(entryRef).filter((r): r is ObjectRef => r !== undefined);
+          await manager
+            .waitForSet(refs, { timeoutMs: getTimeout(obj), signal: req.signal, intervalMs: 2_000 })
+            .catch(() => undefined);
+        }
+      } catch (err) {
+        req.log.error('garbage collection on deletion failed; removing the finalizer anyway', {
+          error: errorMessage(err),
+        });
+      }
+    }
+    this.caches.delete(req.key);
+    await removeFinalizer(this.deps.client, KustomizationType, obj, FINALIZER);
+    return {};
+  }
+}
+
+function sameRef(a: ObjectRef, b: ObjectRef): boolean {
+  return a.group === b.group && a.kind === b.kind && a.name === b.name && a.namespace === b.namespace;
+}
+
+function mergeInventory(current: InventoryEntry[], extra: InventoryEntry[]): InventoryEntry[] {
+  if (extra.length === 0) return current;
+  const byId = new Map(current.map((e) => [e.id, e]));
+  for (const e of extra) byId.set(e.id, e);
+  return [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+function digestOf(manifests: Manifest[]): string {
+  return `sha256:${createHash('sha256').update(JSON.stringify(manifests)).digest('hex')}`;
+}
+
+/** status.history: newest first, at most 5, one entry per (digest, status). */
+function recordHistory(history: Snapshot[] | undefined, outcome: Applied, tookMs: number): Snapshot[] {
+  const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  const list = [...(history ?? [])];
+  const i = list.findIndex(
+    (s) => s.digest === outcome.digest && s.lastReconciledStatus === 'ReconciliationSucceeded',
+  );
+  const prev = i >= 0 ? list.splice(i, 1)[0] : undefined;
+  const entry: Snapshot = {
+    digest: outcome.digest,
+    firstReconciled: prev?.firstReconciled ?? now,
+    lastReconciled: prev && !outcome.changed ? prev.lastReconciled : now,
+    lastReconciledDuration: formatDuration(tookMs),
+    lastReconciledStatus: 'ReconciliationSucceeded',
+    totalReconciliations: (prev?.totalReconciliations ?? 0) + 1,
+    metadata: { revision: outcome.revision },
+  };
+  // A pass that changed nothing keeps its snapshot as it was, so that steady state writes no
+  // status at all (Flux bumps lastReconciled/totalReconciliations on every pass).
+  if (prev && !outcome.changed) return [prev, ...list].slice(0, MAX_HISTORY_SNAPSHOTS);
+  return [entry, ...list].slice(0, MAX_HISTORY_SNAPSHOTS);
+}

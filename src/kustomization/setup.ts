@@ -1,0 +1,91 @@
+// Wires the Kustomization controller into the manager: its reconciler, and the watches that make
+// it react at once — a source's new revision enqueues the Kustomizations using it (dependencies
+// first), and a Kustomization becoming ready enqueues those that depend on it.
+import { getCondition } from '../api/conditions.js';
+import type { GitRepository } from '../api/gitrepository.js';
+import type { Kustomization } from '../api/kustomization.js';
+import { objectKey } from '../kube/resource.js';
+import type { Controller } from '../runtime/controller.js';
+import type { Manager } from '../runtime/manager.js';
+import { GitRepositoryType } from '../source/reconciler.js';
+import { ClientFactory } from './clients.js';
+import { dependsOn, usesSource } from './dependencies.js';
+import {
+  KustomizationReconciler,
+  type KustomizationReconcilerOptions,
+  KustomizationType,
+} from './reconciler.js';
+
+export interface KustomizeControllerOptions extends KustomizationReconcilerOptions {
+  concurrency?: number;
+}
+
+/** Kustomizations in dependency order (dependencies before dependents; cycles keep input order). */
+export function dependencyOrder(items: Kustomization[]): Kustomization[] {
+  const byKey = new Map(items.map((k) => [objectKey(k), k]));
+  const out: Kustomization[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (k: Kustomization) => {
+    const key = objectKey(k);
+    if (state.get(key)) return;
+    state.set(key, 'visiting');
+    for (const d of k.spec.dependsOn ?? []) {
+      const dep = byKey.get(`${d.namespace || k.metadata.namespace}/${d.name}`);
+      if (dep) visit(dep);
+    }
+    state.set(key, 'done');
+    out.push(k);
+  };
+  for (const k of items) visit(k);
+  return out;
+}
+
+function readyState(k: Kustomization | undefined): string {
+  const c = k && getCondition(k, 'Ready');
+  return `${c?.status}|${k?.status?.lastAppliedRevision}|${k?.status?.observedGeneration}`;
+}
+
+export function setupKustomizeController(
+  manager: Manager,
+  opts: KustomizeControllerOptions,
+): Controller<Kustomization> {
+  const kustomizations = manager.informerFor<Kustomization>(KustomizationType, { primary: true });
+  const sources = manager.informerFor<GitRepository>(GitRepositoryType);
+  const reconciler = new KustomizationReconciler({
+    client: manager.client,
+    clients: new ClientFactory(manager.opts.kubeConfig, manager.client),
+    kustomizations,
+    sources,
+    events: manager.events,
+    metrics: manager.metrics,
+    options: opts,
+  });
+  const controller = manager.addController<Kustomization>(KustomizationType, {
+    name: 'kustomization',
+    reconcile: reconciler.reconcile,
+    concurrency: opts.concurrency,
+  });
+
+  sources.on((event, repo, old) => {
+    if (event === 'deleted' || event === 'resync') return;
+    const revision = repo.status?.artifact?.revision;
+    if (!revision || revision === old?.status?.artifact?.revision) return;
+    const users = kustomizations.list().filter((k) => usesSource(k, repo));
+    for (const k of dependencyOrder(users)) {
+      // Already working on (or done with) this revision: nothing to do.
+      if (k.status?.lastAttemptedRevision === revision && getCondition(k, 'Ready')?.status === 'True')
+        continue;
+      controller.enqueue(objectKey(k));
+    }
+  });
+
+  kustomizations.on((event, k, old) => {
+    if (event !== 'modified' || readyState(k) === readyState(old)) return;
+    if (getCondition(k, 'Ready')?.status !== 'True') return;
+    for (const other of kustomizations.list()) {
+      if (dependsOn(other, k.metadata.namespace ?? 'default', k.metadata.name))
+        controller.enqueue(objectKey(other));
+    }
+  });
+  return controller;
+}
