@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { ApplyCache } from '../../src/apply/cache.js';
 import { ownerLabelsFor, ResourceManager } from '../../src/apply/manager.js';
 import { ContentType } from '../../src/kube/client.js';
-import type { Manifest } from '../../src/kube/dynamic.js';
+import { type Manifest, refOf } from '../../src/kube/dynamic.js';
 import { eventually, testNamespace } from '../helpers/cluster.js';
 import { kubectlOk } from '../helpers/crds.js';
 import { configMap, deployment, service, serviceAccount, setup } from './fixtures.js';
@@ -50,6 +50,11 @@ test('creates a set, and re-applying it unchanged writes nothing and changes no 
     const sa = await live(`/api/v1/namespaces/${ns}/serviceaccounts/runner`);
     return Array.isArray(sa.secrets) && sa.secrets.length > 0;
   });
+  const settled = await m.waitForSet(
+    set.map((o) => refOf(o)),
+    { timeoutMs: 20_000, intervalMs: 100 },
+  );
+  assert.equal(settled.ok, true);
   const paths = [
     cmPath(ns, 'settings'),
     `/api/v1/namespaces/${ns}/services/web`,
