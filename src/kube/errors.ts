@@ -87,4 +87,5 @@ export const isNoKindMatch = (e: unknown): e is NoKindMatchError => e instanceof
 
 /** The request was cancelled through its AbortSignal. */
 export const isAborted = (e: unknown): boolean =>
-  e instanceof Error && (e.name === 'AbortError' || /aborted/i.test(e.message));
+  (e instanceof Error && e.name === 'AbortError') ||
+  (e instanceof TransportError && /aborted/i.test(e.message));
