@@ -12,6 +12,7 @@ import { createServer as createTcpServer, type Socket, type Server as TcpServer 
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import { gunzipSync } from 'node:zlib';
 
 const execFileP = promisify(execFile);
 
@@ -218,8 +219,8 @@ export interface GitHttpServer extends GitTestServer {
   caCert?: string;
   clientCert?: string;
   clientKey?: string;
-  /** Number of requests served so far, per path (e.g. to prove that no fetch happened). */
-  requests: Array<{ method: string; path: string; status: number }>;
+  /** Requests served so far (e.g. to prove that no pack was fetched). */
+  requests: Array<{ method: string; path: string; status: number; kind: GitRequestKind }>;
 }
 
 export async function startGitHttpServer(opts: HttpServerOptions): Promise<GitHttpServer> {
@@ -227,7 +228,9 @@ export async function startGitHttpServer(opts: HttpServerOptions): Promise<GitHt
   const requests: GitHttpServer['requests'] = [];
   const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const u = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const record = (status: number) => requests.push({ method: req.method ?? '', path: u.pathname, status });
+    let kind: GitRequestKind = 'other';
+    const record = (status: number) =>
+      requests.push({ method: req.method ?? '', path: u.pathname, status, kind });
     if (!authorized(auth, req.headers.authorization)) {
       const scheme = auth.type === 'bearer' ? 'Bearer realm="git"' : 'Basic realm="git"';
       res.writeHead(401, { 'WWW-Authenticate': scheme, 'Content-Type': 'text/plain' });
@@ -251,8 +254,15 @@ export async function startGitHttpServer(opts: HttpServerOptions): Promise<GitHt
     if (req.headers['content-encoding']) env.HTTP_CONTENT_ENCODING = String(req.headers['content-encoding']);
     if (req.headers['git-protocol']) env.GIT_PROTOCOL = String(req.headers['git-protocol']);
     const cgi = spawn('git', ['http-backend'], { env, stdio: ['pipe', 'pipe', 'ignore'] });
-    req.pipe(cgi.stdin);
     cgi.stdin.on('error', () => undefined);
+    // The body is buffered (test-sized) so the log can tell ref listings from pack fetches.
+    const body: Buffer[] = [];
+    req.on('data', (c: Buffer) => body.push(c));
+    req.on('end', () => {
+      const raw = Buffer.concat(body);
+      kind = requestKind(req.method ?? 'GET', u, raw, String(req.headers['content-encoding'] ?? ''));
+      cgi.stdin.end(raw);
+    });
     let head = Buffer.alloc(0);
     let headersDone = false;
     cgi.stdout.on('data', (chunk: Buffer) => {
@@ -331,6 +341,25 @@ export async function startGitHttpServer(opts: HttpServerOptions): Promise<GitHt
     }
   }
   return result;
+}
+
+/** advertise = GET info/refs; ls-refs = protocol v2 ref listing; fetch = a pack request. */
+export type GitRequestKind = 'advertise' | 'ls-refs' | 'fetch' | 'other';
+
+function requestKind(method: string, u: URL, body: Buffer, encoding: string): GitRequestKind {
+  if (method === 'GET' && u.pathname.endsWith('/info/refs')) return 'advertise';
+  let text = body;
+  if (/gzip/i.test(encoding)) {
+    try {
+      text = gunzipSync(body);
+    } catch {
+      return 'other';
+    }
+  }
+  const s = text.toString('latin1');
+  if (s.includes('command=ls-refs')) return 'ls-refs';
+  if (s.includes('command=fetch') || /^[0-9a-f]{4}want /m.test(s)) return 'fetch';
+  return 'other';
 }
 
 function authorized(auth: HttpAuthMode, header: string | undefined): boolean {

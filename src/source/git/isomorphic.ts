@@ -183,10 +183,13 @@ async function fetchCommit(
   if (commit.length === 40) {
     try {
       await fetchOne(commit, 1);
+      // Over SSH a refused want can end the exchange without an error: check for the object.
+      await git.readObject({ fs, dir, oid: commit, format: 'deflated' });
       return commit;
     } catch (err) {
+      // Servers without allow*SHA1InWant fail in transport-specific ways; anything but our own
+      // classified errors falls back (a real connection problem fails again below).
       if (err instanceof GitError && err.reason !== 'RefNotFound') throw err;
-      if (!(err instanceof GitError) && !isWantRejected(err)) throw err;
     }
   }
   // The server does not serve unadvertised commits: fetch history and look for it, as Flux does.

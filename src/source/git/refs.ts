@@ -173,7 +173,8 @@ export function parseSemverRange(range: string): semver.Range {
   } catch {
     throw new GitError('RefNotFound', `invalid semver range '${range}'`);
   }
-  const wantsPrerelease = parsed.set.some((cs) => cs.some((c) => c.semver.prerelease.length > 0));
+  // Judge from the text: node-semver desugars `<2` to `<2.0.0-0`, which is not a prerelease request.
+  const wantsPrerelease = /\d-[0-9A-Za-z]/.test(normalized);
   return wantsPrerelease ? new semver.Range(normalized, { loose: true, includePrerelease: true }) : parsed;
 }
 
