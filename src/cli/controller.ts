@@ -1,12 +1,15 @@
 import { createHash } from 'node:crypto';
 import { parseDuration } from '../api/duration.js';
+import type { GitRepository } from '../api/gitrepository.js';
 import { loadKubeConfig } from '../kube/config.js';
 import { setupKustomizeController } from '../kustomization/setup.js';
 import { createLogger, errorMessage, type LogEncoding, type LogLevel } from '../runtime/logger.js';
 import { Manager } from '../runtime/manager.js';
 import type { GitBackendFlag } from '../source/git/backend.js';
+import { GitRepositoryType } from '../source/reconciler.js';
 import { setupSourceController } from '../source/setup.js';
 import { advertisedAddress } from '../source/storage.js';
+import { WebhookReceiver } from '../webhook/receiver.js';
 import { CliError, type Command, wantsHelp } from './command.js';
 import { type FlagSpecs, flagsHelp, type ParsedFlags, parseFlags } from './flags.js';
 
@@ -207,6 +210,17 @@ ${flagsHelp(controllerFlags)}`,
         retentionTtlMs: parseDuration(cfg['artifact-retention-ttl']),
         retentionRecords: Number(cfg['artifact-retention-records']),
       });
+    }
+    if (enabled.has('source') && cfg['webhook-addr']) {
+      const sources = manager.informerFor<GitRepository>(GitRepositoryType);
+      manager.addRunnable(
+        new WebhookReceiver(
+          manager.client,
+          sources,
+          cfg['webhook-addr'],
+          logger.child({ controller: 'webhook' }),
+        ),
+      );
     }
     if (enabled.has('kustomize')) {
       setupKustomizeController(manager, {

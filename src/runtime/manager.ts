@@ -11,7 +11,7 @@ import { type LeaderElectionOptions, LeaderElector } from './leader.js';
 import { errorMessage, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
 
-/** Something that runs only while this process is the leader (e.g. the artifact server). */
+/** A server or loop the manager starts and stops (leader-only ones: e.g. the artifact server). */
 export interface LeaderRunnable {
   name: string;
   start(): Promise<void>;
@@ -46,6 +46,7 @@ export class Manager {
   private readonly informers = new Map<string, Informer<KubeObject>>();
   private readonly controllers: Controller<KubeObject>[] = [];
   private readonly runnables: LeaderRunnable[] = [];
+  private readonly alwaysRunnables: LeaderRunnable[] = [];
   private readonly servers: Listening[] = [];
   private elector: LeaderElector | undefined;
   private leading = false;
@@ -108,6 +109,11 @@ export class Manager {
     this.runnables.push(r);
   }
 
+  /** Runs on every replica from start to stop (e.g. the webhook receiver: any replica may accept). */
+  addRunnable(r: LeaderRunnable): void {
+    this.alwaysRunnables.push(r);
+  }
+
   get isLeader(): boolean {
     return this.leading;
   }
@@ -147,6 +153,7 @@ export class Manager {
     for (const inf of this.informers.values()) inf.start();
     await Promise.all([...this.informers.values()].map((i) => i.waitForSync()));
     this.log.info('caches synced', { informers: this.informers.size });
+    for (const r of this.alwaysRunnables) await r.start();
 
     if (this.opts.leaderElection) {
       const name = this.opts.leaderElection.name;
@@ -192,6 +199,7 @@ export class Manager {
     this.stopping ??= (async () => {
       await this.stopLeading();
       await this.elector?.stop();
+      for (const r of this.alwaysRunnables) await r.stop().catch(() => undefined);
       await Promise.all([...this.informers.values()].map((i) => i.stop()));
       await Promise.all(this.servers.map((s) => s.close()));
       this.client.close();

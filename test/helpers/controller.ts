@@ -13,6 +13,7 @@ export const mooringBin = join(repoRoot, 'dist', 'cli', 'main.js');
 export interface RunningController {
   process: ChildProcess;
   storagePort: number;
+  webhookPort: number;
   logs: () => string;
   stop(): Promise<void>;
 }
@@ -24,6 +25,7 @@ export async function startController(opts: {
 }): Promise<RunningController> {
   if (!existsSync(mooringBin)) throw new Error(`${mooringBin} missing: run 'make build' first`);
   const storagePort = await freePort();
+  const webhookPort = await freePort();
   const storage = mkdtempSync(join(tmpdir(), 'mooring-ctl-storage-'));
   const child = spawn(
     process.execPath,
@@ -44,6 +46,8 @@ export async function startController(opts: {
       '127.0.0.1:0',
       '--health-addr',
       '127.0.0.1:0',
+      '--webhook-addr',
+      `127.0.0.1:${webhookPort}`,
       '--requeue-dependency',
       '2s',
       '--log-level',
@@ -63,6 +67,7 @@ export async function startController(opts: {
   return {
     process: child,
     storagePort,
+    webhookPort,
     logs: () => output,
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
