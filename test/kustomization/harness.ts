@@ -5,8 +5,8 @@
 import { join } from 'node:path';
 import { after } from 'node:test';
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { Condition } from '../../src/api/meta.js';
 import type { Kustomization, KustomizationSpec } from '../../src/api/kustomization.js';
+import type { Condition } from '../../src/api/meta.js';
 import { KubeClient } from '../../src/kube/client.js';
 import type { ClusterState } from '../cluster/cluster.js';
 import { eventually, kubeConfigFor, testNamespace, useCluster } from '../helpers/cluster.js';

@@ -164,11 +164,12 @@ test('commonMetadata overrides labels set in Git and changing an override re-app
     (k) => k.status?.observedGeneration === k.metadata.generation && readyOf(k)?.status === 'True',
   );
   const dep = await deploymentIn(plainTarget, 'pre-web-suf');
-  assert.equal(dep?.metadata.labels.app, 'overridden', 'commonMetadata wins over the label in Git');
-  assert.equal(dep?.metadata.labels.team, 'apps');
-  assert.equal(dep?.spec.template.spec.containers[0]!.image, 'nginx:1.26');
+  assert.ok(dep);
+  assert.equal(dep.metadata.labels.app, 'overridden', 'commonMetadata wins over the label in Git');
+  assert.equal(dep.metadata.labels.team, 'apps');
+  assert.equal(dep.spec.template.spec.containers[0]!.image, 'nginx:1.26');
   assert.equal(
-    dep?.metadata.annotations['example.com/owner'],
+    dep.metadata.annotations['example.com/owner'],
     undefined,
     'an annotation dropped from commonMetadata is removed',
   );

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: the strings are envsubst syntax, not templates
 // postBuild substitution on the real cluster: inline `substitute`, `substituteFrom` ConfigMaps and
 // Secrets with Flux's precedence (inline over substituteFrom, later over earlier), `optional`,
 // `${var:=default}`, the per-object opt-out, and strict mode: a variable without a value fails the
