@@ -1,17 +1,29 @@
 import { existsSync, realpathSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildDirectory, KustomizeError, toYaml } from '../kustomize/build.js';
+import { buildDirectory, KustomizeError, toObjects, toYaml } from '../kustomize/build.js';
 import { KustomizeFsError } from '../kustomize/fs.js';
+import { type Json, stringifyStream } from '../kustomize/yaml.js';
+import { commandLineVars, substituteObjects } from './buildvars.js';
 import { CliError, type Command } from './command.js';
 
 const usage = `Usage: mooring build DIR [--root ROOT] [--generate-kustomization]
+                     [--substitute KEY=VALUE]... [--substitute-from FILE]...
 
 Builds the kustomization in DIR (kustomize v5 semantics) and prints the YAML to stdout.
 With --generate-kustomization, a directory without a kustomization file is built the way Flux
 does: from its YAML files and sub-kustomizations (without it, that is an error, as in kustomize).
 No file outside ROOT is read; ROOT defaults to the enclosing git work tree, or to / when DIR is
-not in one. Remote bases are refused.`;
+not in one. Remote bases are refused.
+
+--substitute and --substitute-from preview a Kustomization's postBuild substitution: the output
+is substituted as the controller would (strict: a variable without a value or default fails).
+FILE is a ConfigMap or Secret manifest, a YAML map, or KEY=VALUE lines; files apply in order and
+--substitute values override them.
+
+Examples:
+  mooring build ./deploy
+  mooring build ./deploy --substitute cluster_env=prod --substitute-from ./vars/prod.env`;
 
 /** The top of the git work tree holding dir, if any. */
 function gitTop(dir: string): string | undefined {
@@ -31,7 +43,12 @@ export const buildCommand: Command = {
   async run(argv: string[]) {
     const { values, positionals } = parseArgs({
       args: argv,
-      options: { root: { type: 'string' }, 'generate-kustomization': { type: 'boolean' } },
+      options: {
+        root: { type: 'string' },
+        'generate-kustomization': { type: 'boolean' },
+        substitute: { type: 'string', multiple: true },
+        'substitute-from': { type: 'string', multiple: true },
+      },
       allowPositionals: true,
     });
     const dirArg = positionals[0];
@@ -39,11 +56,15 @@ export const buildCommand: Command = {
     if (!existsSync(dirArg)) throw new CliError(`${dirArg}: no such directory`);
     const dir = realpathSync(dirArg);
     const root = values.root ? realpathSync(values.root) : (gitTop(dir) ?? '/');
+    const vars = await commandLineVars(values.substitute ?? [], values['substitute-from'] ?? []);
     let out: string;
     try {
-      out = toYaml(
-        buildDirectory(dir, root, { generateKustomization: values['generate-kustomization'] === true }),
-      );
+      const resources = buildDirectory(dir, root, {
+        generateKustomization: values['generate-kustomization'] === true,
+      });
+      out = vars
+        ? stringifyStream(substituteObjects(toObjects(resources), vars) as Json[])
+        : toYaml(resources);
     } catch (e) {
       if (e instanceof KustomizeError || e instanceof KustomizeFsError)
         throw new CliError(e.message.replace(/\n/g, ' '));

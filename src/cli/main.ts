@@ -1,10 +1,28 @@
 #!/usr/bin/env node
 import { buildCommand } from './build.js';
 import { CliError, type Command, wantsHelp } from './command.js';
+import { describeError } from './common.js';
 import { controllerCommand } from './controller.js';
+import { diffCommand } from './diff.js';
+import { getCommand } from './get.js';
+import { identityCommand } from './identity.js';
+import { installCommand } from './install.js';
+import { resumeCommand, suspendCommand } from './suspend.js';
+import { syncCommand } from './sync.js';
 import { versionCommand } from './version.js';
 
-const commands: Command[] = [controllerCommand, buildCommand, versionCommand];
+const commands: Command[] = [
+  controllerCommand,
+  identityCommand,
+  syncCommand,
+  getCommand,
+  buildCommand,
+  diffCommand,
+  suspendCommand,
+  resumeCommand,
+  installCommand,
+  versionCommand,
+];
 
 function printHelp(): void {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -34,9 +52,9 @@ main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
-  (err: unknown) => {
-    const message = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`error: ${message.split('\n')[0]}\n`);
+  (raw: unknown) => {
+    const err = describeError(raw);
+    process.stderr.write(`error: ${err.message.split('\n')[0]}\n`);
     process.exitCode = err instanceof CliError ? err.exitCode : 1;
   },
 );
