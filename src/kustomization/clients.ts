@@ -18,6 +18,8 @@ export class ClientFactory {
   constructor(
     private readonly base: KubeConfig,
     baseClient: KubeClient,
+    /** Called for every client made here (e.g. to count its requests in metrics). */
+    private readonly instrument: (client: KubeClient) => void = () => undefined,
   ) {
     this.cache.set('', {
       client: baseClient,
@@ -62,6 +64,7 @@ export class ClientFactory {
     if (!target) {
       const { kc, identity } = make();
       const client = new KubeClient(kc);
+      this.instrument(client);
       target = { client, mapper: new RESTMapper(client), identity };
       if (this.cache.size > 256) this.evict();
       this.cache.set(key, target);

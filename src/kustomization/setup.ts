@@ -53,7 +53,9 @@ export function setupKustomizeController(
   const sources = manager.informerFor<GitRepository>(GitRepositoryType);
   const reconciler = new KustomizationReconciler({
     client: manager.client,
-    clients: new ClientFactory(manager.opts.kubeConfig, manager.client),
+    clients: new ClientFactory(manager.opts.kubeConfig, manager.client, (c) =>
+      c.onRequest(manager.metrics.countRequest),
+    ),
     kustomizations,
     sources,
     events: manager.events,

@@ -59,6 +59,7 @@ export class Manager {
   constructor(readonly opts: ManagerOptions) {
     this.client = new KubeClient(opts.kubeConfig);
     this.metrics = new Metrics({ processMetrics: opts.processMetrics });
+    this.client.onRequest(this.metrics.countRequest);
     this.log = opts.logger;
     this.events = new EventRecorder(this.client, opts.component ?? 'mooring', opts.logger);
   }

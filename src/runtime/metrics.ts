@@ -1,6 +1,8 @@
 // Prometheus metrics with controller-runtime's and Flux's names (design.md), so existing
 // dashboards and alerts work unchanged.
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { Query } from '../kube/client.js';
+import { verbOf } from '../kube/requeststats.js';
 import type { QueueObserver } from './queue.js';
 
 export type ReconcileResult = 'success' | 'error' | 'requeue' | 'requeue_after';
@@ -85,6 +87,12 @@ export class Metrics {
     labelNames: ['kind'] as const,
     registers: [this.registry],
   });
+  readonly apiRequests = new Counter({
+    name: 'rest_client_requests_total',
+    help: 'API requests made by the controller, by HTTP method, status code and verb (dry-run counted apart)',
+    labelNames: ['method', 'code', 'verb'] as const,
+    registers: [this.registry],
+  });
   readonly leader = new Gauge({
     name: 'leader_election_master_status',
     help: 'Whether this process is the leader (1) or not (0)',
@@ -95,6 +103,11 @@ export class Metrics {
   constructor(opts: { processMetrics?: boolean } = {}) {
     if (opts.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
   }
+
+  /** A KubeClient onRequest hook feeding rest_client_requests_total. */
+  readonly countRequest = (method: string, path: string, status: number, query?: Query): void => {
+    this.apiRequests.inc({ method, code: String(status), verb: verbOf(method, path, query) });
+  };
 
   queueObserver(name: string): QueueObserver {
     return {
