@@ -547,16 +547,10 @@ function applyPatchEntry(ra: Accumulator, ldr: Loader, entry: PatchEntry, w: str
     ra.resources = applySmPatch(ra.resources, new Set(selected), patches[0]!, ra.schema);
     return;
   }
+  // Without a target, each patch names the one object it applies to.
   for (const p of patches) {
-    const id = patchId(p.patch, file);
-    const selected = select(ra.resources, {
-      ...(id.group ? { group: id.group } : {}),
-      ...(id.version ? { version: id.version } : {}),
-      kind: id.kind,
-      ...(id.name ? { name: id.name } : {}),
-      ...(id.namespace ? { namespace: id.namespace } : {}),
-    });
-    ra.resources = applySmPatch(ra.resources, new Set(selected), p, ra.schema);
+    const target = getById(ra.resources, patchId(p.patch, file), file);
+    ra.resources = applySmPatch(ra.resources, new Set([target]), p, ra.schema);
   }
 }
 

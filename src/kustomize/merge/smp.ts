@@ -137,7 +137,8 @@ function mergeList(dest: Json[], patch: Json[], schema: SchemaNode | undefined):
     }
   }
   const ks = keys;
-  const same = (a: Json | undefined, b: JsonObject) => isObject(a) && ks.every((k) => keyEquals(keyValue(a, k), keyValue(b, k)));
+  const same = (a: Json | undefined, b: JsonObject) =>
+    isObject(a) && ks.every((k) => keyEquals(keyValue(a, k), keyValue(b, k)));
   // kyaml lists the patch's elements first (merged with their counterparts), then the rest.
   const rest: (Json | undefined)[] = dedupe(dest, ks);
   const head: Json[] = [];
@@ -185,7 +186,9 @@ function dedupe(list: Json[], keys: string[]): Json[] {
       out.push(el);
       continue;
     }
-    const i = out.findIndex((x) => isObject(x) && keys.every((k) => keyEquals(keyValue(x, k), keyValue(el, k))));
+    const i = out.findIndex(
+      (x) => isObject(x) && keys.every((k) => keyEquals(keyValue(x, k), keyValue(el, k))),
+    );
     if (i >= 0) out[i] = el;
     else out.push(el);
   }

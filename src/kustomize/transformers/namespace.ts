@@ -29,7 +29,7 @@ export function transformNamespace(resources: Resource[], opts: NamespaceOptions
     if (r.apiVersion !== 'v1') specs = specs.filter((f) => f.path !== 'metadata/name');
     if (isRoleBinding(gvk.kind)) {
       specs = specs.filter(
-        (f) => !(isRoleBinding(f.kind ?? '') && /^subjects(\[\])?(\/namespace)?$/.test(f.path)),
+        (f) => !(isRoleBinding(f.kind ?? '') && /^subjects(\[\])?\/namespace$/.test(f.path)),
       );
       roleBindingSubjects(r, opts, set);
     }
