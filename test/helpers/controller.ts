@@ -14,6 +14,8 @@ export interface RunningController {
   process: ChildProcess;
   storagePort: number;
   webhookPort: number;
+  /** Set when `metricsPort` was passed; otherwise metrics listen on a random port. */
+  metricsPort?: number;
   logs: () => string;
   stop(): Promise<void>;
 }
@@ -22,6 +24,8 @@ export async function startController(opts: {
   kubeconfig: string;
   namespace: string;
   args?: string[];
+  /** Serve /metrics on 127.0.0.1:<metricsPort> (default: a random port nobody is told about). */
+  metricsPort?: number;
 }): Promise<RunningController> {
   if (!existsSync(mooringBin)) throw new Error(`${mooringBin} missing: run 'make build' first`);
   const storagePort = await freePort();
@@ -30,6 +34,8 @@ export async function startController(opts: {
   const child = spawn(
     process.execPath,
     [
+      // Profiling hook for benchmarks, e.g. MOORING_CONTROLLER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
+      ...(process.env.MOORING_CONTROLLER_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
       mooringBin,
       'controller',
       '--kubeconfig',
@@ -43,7 +49,7 @@ export async function startController(opts: {
       '--storage-adv-addr',
       `127.0.0.1:${storagePort}`,
       '--metrics-addr',
-      '127.0.0.1:0',
+      `127.0.0.1:${opts.metricsPort ?? 0}`,
       '--health-addr',
       '127.0.0.1:0',
       '--webhook-addr',
@@ -68,6 +74,7 @@ export async function startController(opts: {
     process: child,
     storagePort,
     webhookPort,
+    metricsPort: opts.metricsPort,
     logs: () => output,
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
