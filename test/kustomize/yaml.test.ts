@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { compareKeys, parseYamlStream, stringifyDocument } from '../../src/kustomize/yaml.js';
+
+describe('YAML read like kustomize', () => {
+  it('reads 0644 as 420 and keeps yes and dates as strings', () => {
+    const [doc] = parseYamlStream('mode: 0644\nflag: yes\nday: 2024-01-01\nbool: true\n', 't.yaml');
+    assert.deepEqual(doc, { mode: 420, flag: 'yes', day: '2024-01-01T00:00:00Z', bool: true });
+  });
+
+  it('keeps annotation values as the text written', () => {
+    const [doc] = parseYamlStream('metadata:\n  annotations:\n    port: 8080\n    v: 1.0\n', 't.yaml');
+    assert.deepEqual(doc, { metadata: { annotations: { port: '8080', v: '1.0' } } });
+  });
+
+  it('rejects duplicate keys in a resource', () => {
+    assert.throws(() => parseYamlStream('a: 1\na: 2\n', 'dup.yaml'), /dup.yaml/);
+  });
+
+  it('drops empty documents of a stream', () => {
+    assert.equal(parseYamlStream('---\n---\na: 1\n---\n', 's.yaml').length, 1);
+  });
+});
+
+describe('YAML written like kustomize', () => {
+  it('sorts keys, quotes strings that would read back as other types, does not indent lists', () => {
+    const out = stringifyDocument({ b: ['x'], a: { n: 'yes', port: '8080', s: 'plain' } });
+    assert.equal(out, 'a:\n  "n": "yes"\n  port: "8080"\n  s: plain\nb:\n- x\n');
+  });
+
+  it('writes multi-line strings as literal blocks', () => {
+    assert.equal(stringifyDocument({ k: 'a\nb\n' }), 'k: |\n  a\n  b\n');
+    assert.equal(stringifyDocument({ k: 'a\nb' }), 'k: |-\n  a\n  b\n');
+  });
+
+  it('orders keys with digits naturally, like go-yaml', () => {
+    assert.deepEqual(['a10', 'a9', 'B', 'a'].sort(compareKeys), ['B', 'a', 'a9', 'a10']);
+  });
+
+  it('folds long plain strings at 80 columns', () => {
+    const long = 'word '.repeat(30).trim();
+    const out = stringifyDocument({ k: long });
+    assert.ok(out.split('\n')[0]!.length <= 90);
+    assert.deepEqual(parseYamlStream(out, 'o.yaml')[0], { k: long });
+  });
+});
