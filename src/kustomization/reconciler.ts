@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   ConditionType,
+  getCondition,
   KustomizationReason,
   markFalse,
   markReady,
@@ -131,6 +132,7 @@ export class KustomizationReconciler {
     await addFinalizer(this.deps.client, KustomizationType, obj, FINALIZER);
     if (obj.spec.suspend) {
       req.log.info('reconciliation is suspended for this object');
+      await this.recordSuspended(obj);
       return {};
     }
 
@@ -494,7 +496,7 @@ export class KustomizationReconciler {
     markReconciling(
       obj,
       KustomizationReason.Progressing,
-      'Running health checks with a timeout of ' + formatDuration(timeoutMs),
+      `Running health checks with a timeout of ${formatDuration(timeoutMs)}`,
     );
     const started = Date.now();
     const result = await manager.waitForSet(refs, { timeoutMs, failFast: true, signal, intervalMs: 2_000 });
@@ -505,6 +507,25 @@ export class KustomizationReconciler {
     const message = `Health check passed in ${formatDuration(Date.now() - started)}`;
     markTrue(obj, ConditionType.Healthy, 'Succeeded', message);
     return message;
+  }
+
+  /**
+   * Flux's deferred status patch runs for a suspended object too: the sync request is recorded as
+   * handled and, when Ready, the generation that set `suspend` counts as observed — otherwise
+   * kstatus shows the object in progress forever and its dependents never see it ready.
+   */
+  private async recordSuspended(obj: Kustomization): Promise<void> {
+    const original = JSON.stringify(obj.status ?? {});
+    obj.status ??= {};
+    const status = obj.status;
+    const requested = reconcileRequestedAt(obj.metadata);
+    if (requested !== undefined) status.lastHandledReconcileAt = requested;
+    if (getCondition(obj, ConditionType.Ready)?.status === 'True') {
+      removeCondition(obj, ConditionType.Reconciling);
+      status.observedGeneration = obj.metadata.generation;
+    }
+    if (JSON.stringify(status) === original) return;
+    await patchStatus(this.deps.client, KustomizationType, obj.metadata.namespace, obj.metadata.name, status);
   }
 
   /** The one place that turns an outcome into status. */

@@ -73,7 +73,11 @@ export interface KsEnv {
     opts?: { namespace?: string; timeoutMs?: number },
   ): Promise<Kustomization>;
   /** Ready=True with `Applied revision: <revision>`. */
-  waitApplied(name: string, revision: string, opts?: { namespace?: string }): Promise<Kustomization>;
+  waitApplied(
+    name: string,
+    revision: string,
+    opts?: { namespace?: string; timeoutMs?: number },
+  ): Promise<Kustomization>;
   /** Ready=False with this reason (and, if given, for this attempted revision). */
   waitFailed(
     name: string,
