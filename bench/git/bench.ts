@@ -10,7 +10,7 @@
 // To add a contender (e.g. the full reconcile with archive + digest), append to CONTENDERS: a
 // name and a function returning the command to run for a target and an empty destination.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import {
   commitFiles,
   type FileContent,
+  git,
   makeRepo,
   startGitHttpServer,
   startSshGitServer,
@@ -146,7 +147,10 @@ const SHAPES: Record<string, RepoShape> = {
 async function ensureRepo(shape: RepoShape, root: string): Promise<string> {
   const dir = join(root, `${shape.name}.git`);
   const marker = join(dir, 'mooring-bench-complete');
-  if (existsSync(marker) && !process.env.BENCH_FRESH) return dir;
+  if (existsSync(marker) && !process.env.BENCH_FRESH) {
+    await packRepo(dir);
+    return dir;
+  }
   rmSync(dir, { recursive: true, force: true });
   const started = performance.now();
   const rand = prng(shape.files * 7919 + shape.commits);
@@ -162,11 +166,19 @@ async function ensureRepo(shape: RepoShape, root: string): Promise<string> {
     }
     await commitFiles(repo, changes, `change ${c}`);
   }
+  await packRepo(dir);
   writeFileSync(marker, '');
   console.error(
     `generated ${shape.name} repository in ${((performance.now() - started) / 1000).toFixed(1)} s`,
   );
   return dir;
+}
+
+/** Serve from a packed repository, as hosting services do, so the server does not deflate loose objects per clone. */
+async function packRepo(dir: string): Promise<void> {
+  const packs = existsSync(join(dir, 'objects/pack')) ? readdirSync(join(dir, 'objects/pack')) : [];
+  if (packs.some((f) => f.endsWith('.pack'))) return;
+  await git(['--git-dir', dir, 'repack', '-adq', '--write-bitmap-index']);
 }
 
 // --- measurement --------------------------------------------------------------------------------

@@ -65,9 +65,12 @@ async function checkoutIn(s: Session, plan: RefPlan, dir: string): Promise<Check
   let target: string; // what to check out: a local ref or a SHA
   if (plan.kind === 'head') {
     // clone learns the default branch from the HEAD symref in the same connection.
-    await s.git(['clone', '-q', '--depth', '1', '--no-tags', '--single-branch', '--template=', s.url, dir], {
-      op: 'clone',
-    });
+    await s.git(
+      ['clone', '-q', '--depth', '1', '--no-tags', '--single-branch', '--template=', '--', s.url, dir],
+      {
+        op: 'clone',
+      },
+    );
     const head = await s.git(['symbolic-ref', '-q', 'HEAD'], { cwd: dir, op: 'read HEAD' });
     shortRef = shortRefName(head.trim());
     try {
