@@ -129,6 +129,9 @@ ${flagsHelp(flags)}`,
       return 0;
     }
     return withSession(f, async (s) => {
+      // The apply engine reports failures per object; a cluster that cannot be reached at all
+      // deserves its own one-line error, so ask for the server's version first.
+      await s.client.get('/version');
       process.stderr.write(`► applying ${objects.length} objects from ${sources.join(', ')}\n`);
       const manager = new ResourceManager({ client: s.client, fieldManager: INSTALL_FIELD_MANAGER });
       const result = await manager.applyAll(objects, { waitTimeoutMs: timeoutMs });

@@ -2,7 +2,6 @@
 import { buildCommand } from './build.js';
 import { CliError, type Command, wantsHelp } from './command.js';
 import { describeError } from './common.js';
-import { controllerCommand } from './controller.js';
 import { diffCommand } from './diff.js';
 import { getCommand } from './get.js';
 import { identityCommand } from './identity.js';
@@ -10,6 +9,17 @@ import { installCommand } from './install.js';
 import { resumeCommand, suspendCommand } from './suspend.js';
 import { syncCommand } from './sync.js';
 import { versionCommand } from './version.js';
+
+// The controller pulls in the whole runtime (seconds to load): only when it is the command run.
+const controllerCommand: Command = {
+  name: 'controller',
+  summary: 'Run the GitRepository and Kustomization controllers',
+  usage: '',
+  async run(argv) {
+    const { controllerCommand: real } = await import('./controller.js');
+    return real.run(argv);
+  },
+};
 
 const commands: Command[] = [
   controllerCommand,
