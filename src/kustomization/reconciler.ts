@@ -35,11 +35,12 @@ import {
 import { FINALIZER, reconcileRequestedAt } from '../api/meta.js';
 import { ApplyCache } from '../apply/cache.js';
 import type { ChangeSet } from '../apply/changeset.js';
+import { delay } from '../apply/limit.js';
 import { entryRef, type InventoryEntry, staleEntries } from '../apply/inventory.js';
 import { ownerLabelsFor, ResourceManager } from '../apply/manager.js';
 import type { KubeClient } from '../kube/client.js';
-import { type Manifest, type ObjectRef, refOf } from '../kube/dynamic.js';
-import { isNotFound } from '../kube/errors.js';
+import { formatRef, type Manifest, type ObjectRef, refOf } from '../kube/dynamic.js';
+import { isNoKindMatch, isNotFound } from '../kube/errors.js';
 import { CoreTypes, objectPath, type ResourceType } from '../kube/resource.js';
 import type { ReconcileRequest, ReconcileResult } from '../runtime/controller.js';
 import type { EventRecorder } from '../runtime/events.js';
@@ -587,9 +588,12 @@ export class KustomizationReconciler {
         req.log.info('garbage collected on deletion', { output: result.changeSet.toMap() });
         if (getDeletionPolicy(obj) === 'WaitForTermination') {
           const refs = entries.map(entryRef).filter((r): r is ObjectRef => r !== undefined);
-          await manager
-            .waitForSet(refs, { timeoutMs: getTimeout(obj), signal: req.signal, intervalMs: 2_000 })
-            .catch(() => undefined);
+          const remaining = await waitUntilGone(manager, refs, getTimeout(obj), req.signal);
+          if (remaining.length) {
+            req.log.error('timeout waiting for objects to be terminated; removing the finalizer anyway', {
+              objects: remaining.map(formatRef),
+            });
+          }
         }
       } catch (err) {
         req.log.error('garbage collection on deletion failed; removing the finalizer anyway', {
@@ -600,6 +604,37 @@ export class KustomizationReconciler {
     this.caches.delete(req.key);
     await removeFinalizer(this.deps.client, KustomizationType, obj, FINALIZER);
     return {};
+  }
+}
+
+/**
+ * WaitForTermination: polls every 2s (as Flux does) until none of `refs` exists any more, or the
+ * timeout passes; returns what still exists. (Not a health wait: a deleted object never becomes
+ * Current.)
+ */
+async function waitUntilGone(
+  manager: ResourceManager,
+  refs: ObjectRef[],
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<ObjectRef[]> {
+  const deadline = Date.now() + timeoutMs;
+  let remaining = refs;
+  for (;;) {
+    const exists = await Promise.all(
+      remaining.map((r) =>
+        manager.dynamic.get(r, signal).then(
+          (o) => o !== undefined,
+          (err: unknown) => {
+            if (isNoKindMatch(err)) return false;
+            throw err;
+          },
+        ),
+      ),
+    );
+    remaining = remaining.filter((_, i) => exists[i]);
+    if (remaining.length === 0 || Date.now() + 2_000 > deadline) return remaining;
+    await delay(2_000, signal);
   }
 }
 
