@@ -5,9 +5,11 @@ import { existsSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Kustomization } from '../api/kustomization.js';
 import type { Manifest } from '../kube/dynamic.js';
-import { buildDirectory, toObjects } from '../kustomize/build.js';
+import { build, toObjects } from '../kustomize/build.js';
+import { RootedFileSystem } from '../kustomize/fs.js';
 import type { JsonObject } from '../kustomize/yaml.js';
-import { applyCommonMetadata, applyOverrides } from './overrides.js';
+import { OverlayFileSystem } from './overlayfs.js';
+import { applyCommonMetadata, overriddenKustomization } from './overrides.js';
 import { substitute } from './substitute.js';
 
 export class BuildError extends Error {
@@ -59,8 +61,11 @@ export function buildManifests(input: BuildInput): Manifest[] {
   const dir = securePath(root, ks.spec.path);
   let objects: JsonObject[];
   try {
-    applyOverrides(root, dir, ks.spec);
-    const resources = buildDirectory(dir, root, {
+    // The artifact tree is shared by every Kustomization of this revision: never written to.
+    const base = new RootedFileSystem(root);
+    const overrides = overriddenKustomization(base, dir, ks.spec);
+    const fs = overrides ? new OverlayFileSystem(base, overrides) : base;
+    const resources = build(fs, dir, {
       generateKustomization: true,
       maxResources: input.maxObjects ?? 20_000,
     });

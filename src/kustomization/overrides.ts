@@ -1,12 +1,11 @@
-// The Kustomization spec's build overrides, merged into the kustomization file of the extracted
-// (temporary) artifact the way Flux's generator does it: targetNamespace → namespace, namePrefix /
+// The Kustomization spec's build overrides, merged into the kustomization file the way Flux's
+// generator does it: targetNamespace → namespace, namePrefix /
 // nameSuffix replaced, patches and components appended, images merged by name. A directory without
 // a kustomization file first gets the one the engine would generate for it.
-import { existsSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import * as path from 'node:path';
 import { parseDocument, stringify } from 'yaml';
 import type { KustomizationSpec } from '../api/kustomization.js';
-import { RootedFileSystem } from '../kustomize/fs.js';
+import type { FileSystem } from '../kustomize/fs.js';
 import { kustomizationFileNames } from '../kustomize/kustomization.js';
 import { Loader } from '../kustomize/loader.js';
 import { synthesizeKustomization } from '../kustomize/target.js';
@@ -36,22 +35,27 @@ interface ImageOverride {
 }
 
 /**
- * Writes the overrides into `dir`'s kustomization file (creating one when absent). `root` bounds
- * what the generated kustomization may read. No-op when the spec sets no overrides.
+ * The kustomization file of `dir` with the overrides merged in, as in-memory file contents for an
+ * OverlayFileSystem (the other kustomization file names are hidden). Undefined when the spec sets
+ * no overrides. `dir` is an absolute path inside `fs`.
  */
-export function applyOverrides(root: string, dir: string, overrides: BuildOverrides): void {
-  if (!hasOverrides(overrides)) return;
-  const existing = kustomizationFileNames.map((n) => join(dir, n)).find((p) => existsSync(p));
-  let doc: ReturnType<typeof parseDocument>;
+export function overriddenKustomization(
+  fs: FileSystem,
+  dir: string,
+  overrides: BuildOverrides,
+): Map<string, string | null> | undefined {
+  if (!hasOverrides(overrides)) return undefined;
+  const existing = kustomizationFileNames
+    .map((n) => path.posix.join(dir, n))
+    .find((p) => fs.stat(p) === 'file');
+  let k: JsonObject;
   if (existing) {
-    doc = parseDocument(readFileSync(existing, 'utf8'), { version: '1.1' });
+    const doc = parseDocument(fs.readFile(existing), { version: '1.1' });
     if (doc.errors.length) throw new Error(`${existing}: ${doc.errors[0]!.message}`);
+    k = (doc.toJS() ?? {}) as JsonObject;
   } else {
-    const fs = new RootedFileSystem(root);
-    const generated = synthesizeKustomization(new Loader(fs, realpathSync(dir)));
-    doc = parseDocument(stringify(generated.k));
+    k = { ...synthesizeKustomization(new Loader(fs, dir)).k };
   }
-  const k = (doc.toJS() ?? {}) as JsonObject;
   if (overrides.targetNamespace) k.namespace = overrides.targetNamespace;
   if (overrides.namePrefix) k.namePrefix = overrides.namePrefix;
   if (overrides.nameSuffix) k.nameSuffix = overrides.nameSuffix;
@@ -73,12 +77,11 @@ export function applyOverrides(root: string, dir: string, overrides: BuildOverri
     k.images = images as unknown as JsonObject[];
   }
   if (k.namespace === '_placeholder' && overrides.targetNamespace === undefined) delete k.namespace;
-  const target = existing ?? join(dir, 'kustomization.yaml');
-  for (const n of kustomizationFileNames) {
-    const p = join(dir, n);
-    if (p !== target) rmSync(p, { force: true });
-  }
-  writeFileSync(target, stringify(k, { version: '1.1' }));
+  const target = existing ?? path.posix.join(dir, 'kustomization.yaml');
+  const files = new Map<string, string | null>();
+  for (const n of kustomizationFileNames) files.set(path.posix.join(dir, n), null);
+  files.set(target, stringify(k, { version: '1.1' }));
+  return files;
 }
 
 /** spec.commonMetadata: labels and annotations set on every built object, overriding existing keys. */

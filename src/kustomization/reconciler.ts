@@ -3,9 +3,6 @@
 // dependencies → fetch → build → apply → prune → health — where each step fails with a typed
 // StepError carrying Flux's condition reason; `summarize` turns the outcome into status.
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   ConditionType,
   getCondition,
@@ -35,8 +32,8 @@ import {
 import { FINALIZER, reconcileRequestedAt } from '../api/meta.js';
 import { ApplyCache } from '../apply/cache.js';
 import type { ChangeSet } from '../apply/changeset.js';
-import { delay } from '../apply/limit.js';
 import { entryRef, type InventoryEntry, staleEntries } from '../apply/inventory.js';
+import { delay } from '../apply/limit.js';
 import { ownerLabelsFor, ResourceManager } from '../apply/manager.js';
 import type { KubeClient } from '../kube/client.js';
 import { formatRef, type Manifest, type ObjectRef, refOf } from '../kube/dynamic.js';
@@ -49,10 +46,10 @@ import type { Informer } from '../runtime/informer.js';
 import { errorMessage } from '../runtime/logger.js';
 import type { Metrics } from '../runtime/metrics.js';
 import { patchStatus } from '../runtime/status.js';
+import { ArtifactCache, type ArtifactLease } from './artifacts.js';
 import { BuildError, buildManifests } from './build.js';
 import type { ApplyTarget, ClientFactory } from './clients.js';
 import { crossNamespaceViolation, unreadyDependency } from './dependencies.js';
-import { fetchArtifact } from './fetch.js';
 import { collectVars } from './substitute.js';
 
 export const KustomizationType: ResourceType = {
@@ -120,7 +117,16 @@ export class KustomizationReconciler {
   /** Steady-state apply caches, one per Kustomization (lost on restart: one full dry-run pass). */
   private readonly caches = new Map<string, ApplyCache>();
 
-  constructor(private readonly deps: KustomizationReconcilerDeps) {}
+  private readonly artifacts: ArtifactCache;
+
+  constructor(private readonly deps: KustomizationReconcilerDeps) {
+    const host = process.env.SOURCE_CONTROLLER_LOCALHOST;
+    this.artifacts = new ArtifactCache(
+      { retries: deps.options.httpRetry, timeoutMs: 120_000, ...(host ? { hostOverride: host } : {}) },
+      16,
+      deps.options.tmpDir,
+    );
+  }
 
   reconcile = async (req: ReconcileRequest): Promise<ReconcileResult> => {
     const cached = this.deps.kustomizations.get(req.key);
@@ -216,11 +222,14 @@ export class KustomizationReconciler {
         );
       }
 
-      const dir = await mkdtemp(join(this.deps.options.tmpDir ?? tmpdir(), 'mooring-ks-'));
+      const t0 = Date.now();
+      const artifactTree = await this.fetch(artifact.url, artifact.digest, req.signal);
+      const t1 = Date.now();
       try {
-        await this.fetch(artifact.url, artifact.digest, dir, req.signal);
+        const dir = artifactTree.dir;
         const vars = await this.variables(obj);
         const manifests = this.build(obj, dir, vars);
+        const t2 = Date.now();
         const target = await this.applyTarget(obj);
         const manager = new ResourceManager({
           client: target.client,
@@ -229,6 +238,7 @@ export class KustomizationReconciler {
         });
         const cache = this.cacheFor(req.key);
         const changeSet = await this.apply(manager, manifests, obj, cache, req.signal);
+        const t3 = Date.now();
         const inventory = changeSet.toInventory();
         const pruned = await this.prune(manager, obj, inventory, cache, req.signal);
         if (pruned) changeSet.append(pruned);
@@ -240,6 +250,12 @@ export class KustomizationReconciler {
           timeoutMs,
           req.signal,
         );
+        req.log.debug('reconcile phases', {
+          fetchMs: t1 - t0,
+          buildMs: t2 - t1,
+          applyMs: t3 - t2,
+          restMs: Date.now() - t3,
+        });
         return {
           kind: 'applied',
           revision,
@@ -250,7 +266,7 @@ export class KustomizationReconciler {
           changed: changeSet.changed,
         };
       } finally {
-        await rm(dir, { recursive: true, force: true });
+        artifactTree.release();
       }
     } catch (err) {
       const error = err instanceof StepError ? err : new StepError('ReconciliationFailed', errorMessage(err));
@@ -314,15 +330,10 @@ export class KustomizationReconciler {
     }
   }
 
-  private async fetch(url: string, digest: string, dir: string, signal: AbortSignal): Promise<void> {
+  /** The extracted artifact, shared with every Kustomization of the same revision (read-only). */
+  private async fetch(url: string, digest: string, signal: AbortSignal): Promise<ArtifactLease> {
     try {
-      const host = process.env.SOURCE_CONTROLLER_LOCALHOST;
-      await fetchArtifact(url, digest, dir, {
-        retries: this.deps.options.httpRetry,
-        timeoutMs: 120_000,
-        signal,
-        ...(host ? { hostOverride: host } : {}),
-      });
+      return await this.artifacts.acquire(url, digest, signal);
     } catch (err) {
       const notFound = (err as { reason?: string }).reason === 'ArtifactNotFound';
       throw new StepError('ArtifactFailed', `failed to download artifact, error: ${errorMessage(err)}`, {
