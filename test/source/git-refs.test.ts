@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { createHmac, randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { authFromSecret } from '../../src/source/git/auth.js';
+import { findGitBinary, selectBackend } from '../../src/source/git/backend.js';
 import { hostMatches, parseKnownHosts, verifyHostKey } from '../../src/source/git/knownhosts.js';
 import { commitSignature, messageSubject, tagSignature } from '../../src/source/git/objects.js';
 import { pickSemverTag, planRef, resolvePlan, revisionString } from '../../src/source/git/refs.js';
@@ -190,5 +191,22 @@ describe('error hygiene', () => {
     );
     assert.equal(c("fatal: couldn't find remote ref refs/heads/nope"), 'RefNotFound');
     assert.equal(c('fatal: something else'), 'GitOperationFailed');
+  });
+});
+
+describe('backend selection', () => {
+  it('auto picks system git when a git binary is on PATH, isomorphic-git otherwise', () => {
+    assert.ok(findGitBinary());
+    assert.equal(selectBackend('auto').name, 'git');
+    assert.equal(selectBackend('isomorphic').name, 'isomorphic');
+    assert.equal(findGitBinary('/nonexistent'), undefined);
+    const saved = process.env.PATH;
+    process.env.PATH = '/nonexistent';
+    try {
+      assert.equal(selectBackend('auto').name, 'isomorphic');
+      assert.throws(() => selectBackend('git'), /no 'git' executable/);
+    } finally {
+      process.env.PATH = saved;
+    }
   });
 });

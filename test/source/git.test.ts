@@ -88,6 +88,7 @@ before(async () => {
     allowAnySha1InWant: false,
     commits: [{ files: { 'a.txt': '1' } }, { files: { 'a.txt': '2' } }, { files: { 'a.txt': '3' } }],
   });
+  await makeRepo(join(root, 'empty.git'), { defaultBranch: 'main' });
   const [anon, basic, bearer, tls, mtls, ssh, stall] = await Promise.all([
     startGitHttpServer({ root }),
     startGitHttpServer({ root, auth: { type: 'basic', username: 'alice', password: PASSWORD } }),
@@ -234,6 +235,12 @@ for (const makeBackend of backends) {
           checkout({ commit: 'c'.repeat(40), branch: 'main' }, 'nosha.git'),
           'RefNotFound',
         );
+      });
+
+      it('reports an empty repository as RefNotFound', async () => {
+        await expectGitError(checkout({}, 'empty.git'), 'RefNotFound');
+        await expectGitError(backend.resolve(t.url('empty.git'), {}, opts()), 'RefNotFound');
+        await expectGitError(checkout({ branch: 'main' }, 'empty.git'), 'RefNotFound');
       });
 
       it('reports missing refs as RefNotFound', async () => {

@@ -73,23 +73,17 @@ async function checkoutIn(s: Session, plan: RefPlan, dir: string): Promise<Check
     );
     const head = await s.git(['symbolic-ref', '-q', 'HEAD'], { cwd: dir, op: 'read HEAD' });
     shortRef = shortRefName(head.trim());
-    try {
-      target = (await s.git(['rev-parse', '--verify', '-q', 'HEAD^{commit}'], { cwd: dir })).trim();
-    } catch {
-      throw new GitError('RefNotFound', `the remote repository ${s.redacted} is empty`);
-    }
+    target = 'HEAD';
   } else {
     await s.git(['init', '-q', '--template=', dir], { op: 'init' });
     if (plan.kind === 'commit') {
       shortRef = plan.branch ?? '';
       target = await fetchCommit(s, dir, plan.commit, plan.branch);
     } else {
-      let fullRef: string;
-      if (plan.kind === 'semver') {
-        fullRef = resolvePlan(plan, await s.lsRemote(refPrefixes(plan))).fullRef;
-      } else {
-        fullRef = refPrefixes(plan)[0]!;
-      }
+      const fullRef =
+        plan.kind === 'semver'
+          ? resolvePlan(plan, await s.lsRemote(refPrefixes(plan))).fullRef
+          : refPrefixes(plan)[0]!;
       shortRef = plan.kind === 'name' ? fullRef : shortRefName(fullRef);
       await s.git(
         ['fetch', '-q', '--depth', '1', '--no-tags', '--end-of-options', s.url, `+${fullRef}:${FETCHED_REF}`],
@@ -106,8 +100,13 @@ async function checkoutIn(s: Session, plan: RefPlan, dir: string): Promise<Check
     });
   }
 
-  const commit = (await s.git(['rev-parse', '--verify', `${target}^{commit}`], { cwd: dir })).trim();
-  const rawCommit = await s.git(['cat-file', 'commit', commit], { cwd: dir });
+  // One process reads what the ref points to (a tag object or the commit) and the commit.
+  const [pointed, commitObj] = await readObjects(s, dir, [target, `${target}^{commit}`]);
+  if (!pointed || !commitObj) {
+    throw new GitError('RefNotFound', `the remote repository ${s.redacted} is empty`);
+  }
+  const commit = commitObj.oid;
+  const rawCommit = commitObj.content;
   const result: CheckoutResult = {
     ...resolvedRevision(shortRef, commit),
     message: messageSubject(rawCommit),
@@ -119,18 +118,43 @@ async function checkoutIn(s: Session, plan: RefPlan, dir: string): Promise<Check
     plan.kind === 'semver' ||
     (plan.kind === 'name' && shortRef.startsWith('refs/tags/'))
   ) {
-    const type = (await s.git(['cat-file', '-t', target], { cwd: dir })).trim();
     const name = plan.kind === 'name' ? shortRefName(shortRef) : shortRef;
-    if (type === 'tag') {
-      const rawTag = await s.git(['cat-file', 'tag', target], { cwd: dir });
-      const tagSig = tagSignature(rawTag);
+    if (pointed.type === 'tag') {
+      const tagSig = tagSignature(pointed.content);
       result.tag = { name, annotated: true, ...(tagSig ? { signature: tagSig } : {}) };
     } else {
       result.tag = { name, annotated: false };
     }
   }
-  if (target === FETCHED_REF) await s.git(['update-ref', '-d', FETCHED_REF], { cwd: dir });
   return result;
+}
+
+interface GitObject {
+  oid: string;
+  type: string;
+  content: string;
+}
+
+/** `git cat-file --batch` for several object names; undefined for missing ones. */
+async function readObjects(s: Session, dir: string, names: string[]): Promise<Array<GitObject | undefined>> {
+  const out = await s.gitBuffer(['cat-file', '--batch'], { cwd: dir, input: `${names.join('\n')}\n` });
+  const objects: Array<GitObject | undefined> = [];
+  let off = 0;
+  for (let i = 0; i < names.length; i++) {
+    const nl = out.indexOf(10, off);
+    if (nl < 0) break;
+    const header = out.subarray(off, nl).toString('utf8');
+    const m = /^([0-9a-f]{40,64}) (\S+) (\d+)$/.exec(header);
+    if (!m) {
+      objects.push(undefined); // "<name> missing"
+      off = nl + 1;
+      continue;
+    }
+    const size = Number(m[3]);
+    objects.push({ oid: m[1]!, type: m[2]!, content: out.subarray(nl + 1, nl + 1 + size).toString('utf8') });
+    off = nl + 1 + size + 1;
+  }
+  return objects;
 }
 
 /**
@@ -193,6 +217,8 @@ function describePlan(plan: RefPlan): string {
 interface RunOptions {
   cwd?: string;
   op?: string;
+  /** Written to stdin. */
+  input?: string;
 }
 
 interface Session {
@@ -200,6 +226,7 @@ interface Session {
   url: string;
   redacted: string;
   git(args: string[], opts?: RunOptions): Promise<string>;
+  gitBuffer(args: string[], opts?: RunOptions): Promise<Buffer>;
   lsRemote(prefixes: string[]): Promise<RemoteRefs>;
 }
 
@@ -221,7 +248,8 @@ async function withSession<T>(
     const session: Session = {
       url: gitUrl,
       redacted: url.redacted,
-      git: (args, ro = {}) =>
+      git: async (args, ro = {}) => (await session.gitBuffer(args, ro)).toString('utf8'),
+      gitBuffer: (args, ro = {}) =>
         runGit(gitPath, args, env, dl, { ...ro, secrets, redacted: url.redacted, hasCredentials }),
       lsRemote: async (prefixes) => {
         // ls-remote patterns match whole trailing path components: a prefix needs a glob.
@@ -386,8 +414,8 @@ function runGit(
   env: Record<string, string>,
   dl: Deadline,
   ro: RunOptions & { secrets: string[]; redacted: string; hasCredentials: boolean },
-): Promise<string> {
-  return new Promise<string>((resolve, reject) => {
+): Promise<Buffer> {
+  return new Promise<Buffer>((resolve, reject) => {
     if (dl.signal.aborted) {
       reject(dl.error(`git ${ro.op ?? args[0]} ${ro.redacted}`));
       return;
@@ -395,14 +423,18 @@ function runGit(
     const child = spawn(gitPath, args, {
       cwd: ro.cwd,
       env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [ro.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       // Own process group, so a timeout also kills git-remote-https / ssh children.
       detached: true,
     });
+    if (ro.input !== undefined && child.stdin) {
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(ro.input);
+    }
     const out: Buffer[] = [];
     let err = '';
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => {
+    child.stdout?.on('data', (d: Buffer) => out.push(d));
+    child.stderr?.on('data', (d: Buffer) => {
       if (err.length < 64 * 1024) err += d.toString('utf8');
     });
     const kill = () => {
@@ -424,7 +456,7 @@ function runGit(
         return;
       }
       if (code === 0) {
-        resolve(Buffer.concat(out).toString('utf8'));
+        resolve(Buffer.concat(out));
         return;
       }
       reject(classify(scrub(err, ro.secrets), ro.op ?? args[0] ?? 'git', ro.redacted, ro.hasCredentials));
