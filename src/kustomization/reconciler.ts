@@ -156,6 +156,12 @@ export class KustomizationReconciler {
         obj.status ?? {},
       );
     }
+    this.deps.metrics.setReady(
+      'Kustomization',
+      obj.metadata.namespace ?? '',
+      obj.metadata.name,
+      obj.status?.conditions?.find((c) => c.type === 'Ready')?.status,
+    );
     this.deps.metrics.gotkReconcileDuration.observe(
       { kind: 'Kustomization', name: obj.metadata.name, namespace: obj.metadata.namespace ?? '' },
       (Date.now() - started) / 1000,
@@ -586,6 +592,7 @@ export class KustomizationReconciler {
 
   /** Deletion: delete what we applied when the policy says so, then let the object go. */
   private async finalize(obj: Kustomization, req: ReconcileRequest): Promise<ReconcileResult> {
+    this.deps.metrics.forgetObject('Kustomization', obj.metadata.namespace ?? '', obj.metadata.name);
     const entries = obj.status?.inventory?.entries ?? [];
     if (!obj.spec.suspend && entries.length > 0 && deletesOnFinalize(obj)) {
       try {

@@ -81,6 +81,12 @@ export class Metrics {
     buckets: exponentialBucketsRange(0.01, 1800, 10),
     registers: [this.registry],
   });
+  readonly reconcileCondition = new Gauge({
+    name: 'gotk_reconcile_condition',
+    help: 'The current condition status of a GitOps Toolkit resource reconciliation (1 for the status it has)',
+    labelNames: ['kind', 'name', 'namespace', 'type', 'status'] as const,
+    registers: [this.registry],
+  });
   readonly watchErrors = new Counter({
     name: 'mooring_informer_errors_total',
     help: 'List/watch failures per kind (each is followed by a re-list)',
@@ -102,6 +108,25 @@ export class Metrics {
 
   constructor(opts: { processMetrics?: boolean } = {}) {
     if (opts.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Ready per object, as Flux's gotk_reconcile_condition: 1 on the current status, 0 on the others. */
+  setReady(
+    kind: string,
+    namespace: string,
+    name: string,
+    status: 'True' | 'False' | 'Unknown' | undefined,
+  ): void {
+    for (const s of ['True', 'False', 'Unknown'] as const) {
+      this.reconcileCondition.set({ kind, name, namespace, type: 'Ready', status: s }, s === status ? 1 : 0);
+    }
+  }
+
+  /** Drops an object's condition series when it is deleted. */
+  forgetObject(kind: string, namespace: string, name: string): void {
+    for (const s of ['True', 'False', 'Unknown']) {
+      this.reconcileCondition.remove({ kind, name, namespace, type: 'Ready', status: s });
+    }
   }
 
   /** A KubeClient onRequest hook feeding rest_client_requests_total. */

@@ -104,6 +104,12 @@ export class GitRepositoryReconciler {
         obj.status ?? {},
       );
     }
+    this.deps.metrics.setReady(
+      'GitRepository',
+      obj.metadata.namespace ?? '',
+      obj.metadata.name,
+      obj.status?.conditions?.find((c) => c.type === 'Ready')?.status,
+    );
     this.deps.metrics.gotkReconcileDuration.observe(
       { kind: 'GitRepository', name: obj.metadata.name, namespace: obj.metadata.namespace ?? '' },
       (Date.now() - started) / 1000,
@@ -402,6 +408,7 @@ export class GitRepositoryReconciler {
   }
 
   private async finalize(obj: GitRepository): Promise<ReconcileResult> {
+    this.deps.metrics.forgetObject('GitRepository', obj.metadata.namespace ?? '', obj.metadata.name);
     await this.deps.storage.remove('GitRepository', obj.metadata.namespace ?? 'default', obj.metadata.name);
     await removeFinalizer(this.deps.client, GitRepositoryType, obj, FINALIZER);
     return {};
