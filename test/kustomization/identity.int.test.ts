@@ -1,0 +1,129 @@
+// Who applies: an impersonated ServiceAccount (spec.serviceAccountName, or the controller's
+// --default-service-account when unset) with exactly the rights RBAC gives it, and a remote
+// cluster from a kubeconfig in a Secret (here pointing back at the test cluster).
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, test } from 'node:test';
+import { testNamespace } from '../helpers/cluster.js';
+import { startController } from '../helpers/controller.js';
+import { configMapYaml, kustomizationEnv, readyOf } from './harness.js';
+
+const env = await kustomizationEnv({ prefix: 'ks-id' });
+// A second namespace with its own controller, which impersonates `tenant` by default.
+const tenantNs = await testNamespace(env.kc, 'ks-id-dsa');
+const tenantController = await startController({
+  kubeconfig: env.state.kubeconfig,
+  namespace: tenantNs,
+  args: ['--default-service-account', 'tenant'],
+});
+after(() => tenantController.stop());
+
+const files = { 'app/cm.yaml': configMapYaml('tenant-cm', { owner: 'tenant' }) };
+
+/** A Role to manage ConfigMaps in `ns`, bound to ServiceAccount `sa`. */
+async function grantConfigMaps(ns: string, sa: string): Promise<void> {
+  await env.kubectl([
+    '-n',
+    ns,
+    'create',
+    'role',
+    `${sa}-configmaps`,
+    '--verb=get,list,watch,create,update,patch,delete',
+    '--resource=configmaps',
+  ]);
+  await env.kubectl([
+    '-n',
+    ns,
+    'create',
+    'rolebinding',
+    `${sa}-configmaps`,
+    `--role=${sa}-configmaps`,
+    `--serviceaccount=${ns}:${sa}`,
+  ]);
+}
+
+test('serviceAccountName without rights: a clear forbidden message; after a RoleBinding it applies', async () => {
+  const src = await env.source('app', files);
+  await env.kubectl(['create', 'serviceaccount', 'deployer']);
+  await env.applyKustomization('tenant', {
+    sourceRef: { kind: 'GitRepository', name: 'app' },
+    path: './app',
+    targetNamespace: env.ns,
+    serviceAccountName: 'deployer',
+  });
+  const failed = await env.waitFailed('tenant', 'ReconciliationFailed');
+  const message = readyOf(failed)!.message;
+  assert.match(message, /forbidden/);
+  assert.match(message, new RegExp(`system:serviceaccount:${env.ns}:deployer`), 'names the identity');
+  assert.match(message, /tenant-cm/, 'names the object');
+  assert.equal(await env.configMap('tenant-cm'), undefined);
+
+  await grantConfigMaps(env.ns, 'deployer');
+  await env.requestReconcile('kustomization', 'tenant');
+  await env.waitApplied('tenant', src.revision);
+  assert.equal((await env.configMap('tenant-cm'))?.data?.owner, 'tenant');
+});
+
+test('--default-service-account is impersonated when serviceAccountName is unset', async () => {
+  const src = await env.source('app', files, { namespace: tenantNs });
+  await env.kubectl(['-n', tenantNs, 'create', 'serviceaccount', 'tenant']);
+  await env.applyKustomization(
+    'tenant',
+    { sourceRef: { kind: 'GitRepository', name: 'app' }, path: './app', targetNamespace: tenantNs },
+    { namespace: tenantNs },
+  );
+  const failed = await env.waitFailed('tenant', 'ReconciliationFailed', { namespace: tenantNs });
+  const message = readyOf(failed)!.message;
+  assert.match(message, /forbidden/);
+  assert.match(message, new RegExp(`system:serviceaccount:${tenantNs}:tenant`));
+  assert.equal(await env.configMap('tenant-cm', tenantNs), undefined);
+
+  await grantConfigMaps(tenantNs, 'tenant');
+  await env.requestReconcile('kustomization', 'tenant', tenantNs);
+  await env.waitApplied('tenant', src.revision, { namespace: tenantNs });
+  assert.ok(await env.configMap('tenant-cm', tenantNs));
+});
+
+test('kubeConfig.secretRef: applies through the kubeconfig in the Secret', async () => {
+  const src = await env.source('remote', {
+    'app/cm.yaml': configMapYaml('remote-cm', { via: 'kubeconfig' }),
+  });
+  const kubeconfig = readFileSync(env.state.kubeconfig, 'utf8');
+  await env.kubectl([
+    'create',
+    'secret',
+    'generic',
+    'remote-kubeconfig',
+    `--from-literal=value=${kubeconfig}`,
+  ]);
+  await env.applyKustomization('remote', {
+    sourceRef: { kind: 'GitRepository', name: 'remote' },
+    path: './app',
+    targetNamespace: env.ns,
+    kubeConfig: { secretRef: { name: 'remote-kubeconfig' } },
+  });
+  await env.waitApplied('remote', src.revision);
+  assert.equal((await env.configMap('remote-cm'))?.data?.via, 'kubeconfig');
+
+  // The Secret's cluster really is the one used: one that points nowhere fails.
+  const nowhere = kubeconfig.replace(/server: \S+/, 'server: https://127.0.0.1:1');
+  await env.kubectl(['create', 'secret', 'generic', 'nowhere-kubeconfig', `--from-literal=value=${nowhere}`]);
+  await env.applyKustomization('nowhere', {
+    sourceRef: { kind: 'GitRepository', name: 'remote' },
+    path: './app',
+    targetNamespace: env.ns,
+    kubeConfig: { secretRef: { name: 'nowhere-kubeconfig' } },
+  });
+  const failed = await env.waitFailed('nowhere', 'ReconciliationFailed', { timeoutMs: 90_000 });
+  assert.match(readyOf(failed)!.message, /ECONNREFUSED|connect/);
+
+  // A missing Secret is named.
+  await env.applyKustomization('no-secret', {
+    sourceRef: { kind: 'GitRepository', name: 'remote' },
+    path: './app',
+    targetNamespace: env.ns,
+    kubeConfig: { secretRef: { name: 'absent' } },
+  });
+  const missing = await env.waitFailed('no-secret', 'ReconciliationFailed');
+  assert.match(readyOf(missing)!.message, /absent/);
+});
