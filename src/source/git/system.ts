@@ -2,7 +2,7 @@
 // through the environment (http.extraHeader via GIT_CONFIG_*) or files in a private temp dir
 // (SSH key, known_hosts, CA); never through argv. The temp dir is removed after every call.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sshpk from 'sshpk';
@@ -71,8 +71,10 @@ async function checkoutIn(s: Session, plan: RefPlan, dir: string): Promise<Check
         op: 'clone',
       },
     );
-    const head = await s.git(['symbolic-ref', '-q', 'HEAD'], { cwd: dir, op: 'read HEAD' });
-    shortRef = shortRefName(head.trim());
+    // A fresh clone's HEAD is the symref `ref: refs/heads/<default branch>` (a file; no spawn).
+    const head = /^ref: (\S+)/.exec(readFileSync(join(dir, '.git', 'HEAD'), 'utf8'));
+    if (!head) throw new GitError('GitOperationFailed', `clone of ${s.redacted} left a detached HEAD`);
+    shortRef = shortRefName(head[1]!);
     target = 'HEAD';
   } else {
     await s.git(['init', '-q', '--template=', dir], { op: 'init' });
