@@ -1,5 +1,6 @@
 // Runs the real `mooring controller` (dist/cli/main.js) as a child process for end-to-end tests,
-// confined to one namespace so test files running in parallel do not see each other's objects.
+// confined to one namespace — or, for cross-namespace tests, to all namespaces but only objects
+// carrying a label selector — so test files running in parallel do not see each other's objects.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,12 +23,17 @@ export interface RunningController {
 
 export async function startController(opts: {
   kubeconfig: string;
-  namespace: string;
+  /** The one namespace to watch; omit to watch all namespaces (then `labelSelector` is required). */
+  namespace?: string;
+  /** --watch-label-selector: only GitRepositories and Kustomizations carrying these labels. */
+  labelSelector?: string;
   args?: string[];
   /** Serve /metrics on 127.0.0.1:<metricsPort> (default: a random port nobody is told about). */
   metricsPort?: number;
 }): Promise<RunningController> {
   if (!existsSync(mooringBin)) throw new Error(`${mooringBin} missing: run 'make build' first`);
+  if (opts.namespace === undefined && !opts.labelSelector)
+    throw new Error('startController: watching all namespaces needs a labelSelector (tests run in parallel)');
   const storagePort = await freePort();
   const webhookPort = await freePort();
   const storage = mkdtempSync(join(tmpdir(), 'mooring-ctl-storage-'));
@@ -40,8 +46,8 @@ export async function startController(opts: {
       'controller',
       '--kubeconfig',
       opts.kubeconfig,
-      '--namespace',
-      opts.namespace,
+      ...(opts.namespace !== undefined ? ['--namespace', opts.namespace] : []),
+      ...(opts.labelSelector ? ['--watch-label-selector', opts.labelSelector] : []),
       '--storage-path',
       storage,
       '--storage-addr',
