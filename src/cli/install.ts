@@ -21,6 +21,11 @@ const { namespace: _namespace, ...kubeFlags } = connectionFlags;
 const flags = {
   ...kubeFlags,
   export: { type: 'boolean', default: false, help: 'Print the manifests as YAML instead of applying them' },
+  'crds-only': {
+    type: 'boolean',
+    default: false,
+    help: 'Only the CRDs (crds/), e.g. for a controller run outside the cluster',
+  },
   timeout: {
     type: 'string',
     default: '2m',
@@ -54,8 +59,10 @@ export interface InstallManifests {
 }
 
 /** crds/ and, when present, config/default, built with the kustomize engine; duplicates dropped. */
-export function installManifests(root = packageRoot()): InstallManifests {
-  const sources = ['crds', join('config', 'default')].filter((d) => existsSync(join(root, d)));
+export function installManifests(root = packageRoot(), crdsOnly = false): InstallManifests {
+  const sources = (crdsOnly ? ['crds'] : ['crds', join('config', 'default')]).filter((d) =>
+    existsSync(join(root, d)),
+  );
   const byId = new Map<string, Manifest>();
   for (const dir of sources) {
     let objects: Manifest[];
@@ -112,6 +119,8 @@ Examples:
   mooring install --context staging
   # Review or commit the manifests instead
   mooring install --export > mooring.yaml
+  # Only the CRDs, to run 'mooring controller' from a workstation against the cluster
+  mooring install --crds-only
 
 Exit status: 0 on success; 1 when an object is rejected, the CRDs do not become Established in
 time, or the cluster cannot be reached; 2 on a usage error.
@@ -123,7 +132,7 @@ ${flagsHelp(flags)}`,
     const { flags: f, positionals } = parseFlags(flags, argv);
     if (positionals.length) throw new CliError(`unexpected argument "${positionals[0]}"`, 2);
     const timeoutMs = parseTimeout(f.timeout);
-    const { objects, sources } = installManifests();
+    const { objects, sources } = installManifests(undefined, f['crds-only']);
     if (f.export) {
       process.stdout.write(stringifyStream(objects as unknown as Json[]));
       return 0;
@@ -141,7 +150,7 @@ ${flagsHelp(flags)}`,
       process.stderr.write(`◎ waiting for ${crds.length} CRDs to be Established\n`);
       await waitEstablished(s, crds, timeoutMs);
       console.log(`✔ installed (${result.changeSet.summary()})`);
-      if (!sources.includes(join('config', 'default')))
+      if (!f['crds-only'] && !sources.includes(join('config', 'default')))
         process.stderr.write('! config/default not found in the package: only the CRDs were installed\n');
       return 0;
     });

@@ -2,7 +2,10 @@
 // help and usage errors, no cluster reachable, get tables and -o, suspend/resume, and the sync
 // wait loop (timeout, failure and success as reported in status by a stand-in controller).
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { packageRoot } from '../../src/cli/install.js';
 import { KubeClient } from '../../src/kube/client.js';
 import { eventually, kubeConfigFor, testNamespace, useCluster } from '../helpers/cluster.js';
 import { installCrds, kubectlOk } from '../helpers/crds.js';
@@ -347,16 +350,28 @@ describe('suspend and resume', () => {
 });
 
 describe('install', () => {
-  test('--export prints the CRDs without touching a cluster', async () => {
-    const r = await mooring(['install', '--export']);
+  test('--export prints the CRDs and config/default, each object once, without a cluster', async () => {
+    const r = await mooring(['install', '--export', '--kubeconfig', '/nonexistent']);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /name: gitrepositories\.source\.toolkit\.fluxcd\.io/);
-    assert.match(r.stdout, /name: kustomizations\.kustomize\.toolkit\.fluxcd\.io/);
+    for (const crd of [
+      'gitrepositories.source.toolkit.fluxcd.io',
+      'kustomizations.kustomize.toolkit.fluxcd.io',
+    ])
+      assert.equal(r.stdout.split(`\n  name: ${crd}\n`).length, 2, `${crd} exactly once`);
     assert.match(r.stdout, /^---$/m);
+    if (existsSync(join(packageRoot(), 'config', 'default'))) {
+      assert.match(r.stdout, /^kind: Deployment$/m);
+      assert.match(r.stdout, /^kind: Namespace$/m);
+    }
+    const crds = await mooring(['install', '--export', '--crds-only']);
+    assert.deepEqual([...new Set(crds.stdout.match(/^kind: .*$/gm))], ['kind: CustomResourceDefinition']);
   });
 
+  // The full install (config/default) is not applied here: its Namespace and cluster-wide RBAC are
+  // shared with test/config, which applies and deletes them; --crds-only applies what the CLI
+  // tests own in common with every other test file.
   test('applies server-side with field manager mooring and waits for the CRDs', async () => {
-    const r = await mooring(['install', '--kubeconfig', kubeconfig, '--timeout', '60s']);
+    const r = await mooring(['install', '--crds-only', '--kubeconfig', kubeconfig, '--timeout', '60s']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(
       r.stdout,
@@ -373,7 +388,7 @@ describe('install', () => {
       ]);
       assert.match(managers, /\bmooring\b/);
     }
-    const again = await mooring(['install', '--kubeconfig', kubeconfig]);
+    const again = await mooring(['install', '--crds-only', '--kubeconfig', kubeconfig]);
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /gitrepositories\.source\.toolkit\.fluxcd\.io unchanged/, 'idempotent');
   });
