@@ -86,7 +86,10 @@ export function flagsHelp(specs: FlagSpecs): string {
   const rows = Object.entries(specs).map(([name, s]) => {
     const left = `${s.short ? `-${s.short}, ` : '    '}--${name}${s.type === 'boolean' ? '' : ` ${s.value ?? 'string'}`}`;
     const def =
-      s.default === undefined || s.default === '' || (Array.isArray(s.default) && s.default.length === 0)
+      s.default === undefined ||
+      s.default === '' ||
+      s.default === false ||
+      (Array.isArray(s.default) && s.default.length === 0)
         ? ''
         : ` (default ${JSON.stringify(s.default)})`;
     return [left, `${s.help}${def}`] as const;
