@@ -31,7 +31,7 @@ export function parseYamlStream(text: string, file: string, uniqueKeys = true): 
     const err = doc.errors[0];
     if (err) throw new YamlError(`${file}: invalid YAML: ${err.message.split('\n')[0]}`);
     if (doc.contents === null) continue;
-    const value = toJson(doc.contents as Node, doc, file, []);
+    const value = toJson(doc.contents as Node, doc, file, [], { decoded: 0, aliased: 0, inAlias: 0 });
     if (value === null) continue;
     out.push(value);
   }
@@ -45,9 +45,41 @@ export function parseYaml(text: string, file: string, uniqueKeys = true): Json {
   return docs[0] ?? null;
 }
 
-function toJson(node: Node | null, doc: Document, file: string, path: string[]): Json {
+/**
+ * Alias expansion budget of one document, as go-yaml v3's decoder has it (`allowedAliasRatio`):
+ * a "billion laughs" document is refused instead of being expanded into memory.
+ */
+interface AliasBudget {
+  decoded: number;
+  aliased: number;
+  inAlias: number;
+}
+
+function allowedAliasRatio(decoded: number): number {
+  if (decoded <= 400_000) return 0.99;
+  if (decoded >= 4_000_000) return 0.1;
+  return 0.99 - 0.89 * ((decoded - 400_000) / 3_600_000);
+}
+
+function toJson(node: Node | null, doc: Document, file: string, path: string[], budget: AliasBudget): Json {
   if (node === null || node === undefined) return null;
-  if (isAlias(node)) return toJson((node as Alias).resolve(doc) as Node, doc, file, path);
+  budget.decoded++;
+  if (budget.inAlias > 0) budget.aliased++;
+  if (
+    budget.aliased > 100 &&
+    budget.decoded > 1000 &&
+    budget.aliased / budget.decoded > allowedAliasRatio(budget.decoded)
+  ) {
+    throw new YamlError(`${file}: invalid YAML: document contains excessive aliasing`);
+  }
+  if (isAlias(node)) {
+    budget.inAlias++;
+    try {
+      return toJson((node as Alias).resolve(doc) as Node, doc, file, path, budget);
+    } finally {
+      budget.inAlias--;
+    }
+  }
   if (isScalar(node)) {
     const raw = node.value === null || node.value === undefined ? '' : String(node.value);
     const tag = node.tag;
@@ -69,19 +101,19 @@ function toJson(node: Node | null, doc: Document, file: string, path: string[]):
       else if (isScalar(keyNode)) key = keyNode.value === null ? '' : String(keyNode.value);
       else throw new YamlError(`${file}: complex mapping keys are not supported`);
       if (key === '<<' && isScalar(keyNode) && keyNode.type === 'PLAIN') {
-        const v = toJson(pair.value as Node, doc, file, path);
+        const v = toJson(pair.value as Node, doc, file, path, budget);
         if (Array.isArray(v)) for (const m of v) merges.push(m as JsonObject);
         else if (v && typeof v === 'object') merges.push(v);
         continue;
       }
-      obj[key] = toJson(pair.value as Node, doc, file, [...path, key]);
+      obj[key] = toJson(pair.value as Node, doc, file, [...path, key], budget);
     }
     if (merges.length === 0) return obj;
     const merged: JsonObject = {};
     for (const m of merges) for (const [k, v] of Object.entries(m)) if (!(k in merged)) merged[k] = v;
     return { ...merged, ...obj };
   }
-  if (isSeq(node)) return node.items.map((n) => toJson(n as Node, doc, file, [...path, '[]']));
+  if (isSeq(node)) return node.items.map((n) => toJson(n as Node, doc, file, [...path, '[]'], budget));
   throw new YamlError(`${file}: unsupported YAML node`);
 }
 
