@@ -57,6 +57,11 @@ export function sameGvkn(a: ResId, b: ResId): boolean {
   return a.group === b.group && a.version === b.version && a.kind === b.kind && a.name === b.name;
 }
 
+/** A string equal for two ids exactly when sameId holds. */
+export function idKey(id: ResId): string {
+  return `${id.group}|${id.version}|${id.kind}|${id.name}|${effectiveNamespace(id)}`;
+}
+
 export function sameId(a: ResId, b: ResId): boolean {
   return sameGvkn(a, b) && effectiveNamespace(a) === effectiveNamespace(b);
 }

@@ -31,6 +31,7 @@ import { parseJsonPatch } from './merge/jsonpatch.js';
 import { loadOpenApi } from './openapi.js';
 import {
   idDisplay,
+  idKey,
   isClusterScoped,
   isObject,
   KustomizeError,
@@ -140,14 +141,16 @@ function builtinOrigin(ldr: Loader, w: string, kind: string): Origin {
 }
 
 function appendAll(ra: Accumulator, resources: Resource[], where: string, limits: BuildLimits): void {
+  const seen = new Set(ra.resources.map((x) => idKey(x.id)));
   for (const r of resources) {
     const id = r.id;
-    const clash = ra.resources.find((x) => sameId(x.id, id));
-    if (clash) {
+    const key = idKey(id);
+    if (seen.has(key)) {
       throw new KustomizeError(
         `${where}: may not add resource with an already registered id: ${idDisplay(id)}`,
       );
     }
+    seen.add(key);
     ra.resources.push(r);
   }
   if (ra.resources.length > limits.maxResources) {

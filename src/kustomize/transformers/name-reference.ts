@@ -7,6 +7,7 @@ import {
   isClusterScoped,
   isObject,
   KustomizeError,
+  type ResId,
   type Resource,
 } from '../resource.js';
 import type { Json, JsonObject } from '../yaml.js';
@@ -21,6 +22,16 @@ function sameEndingSubSlice(a: string[], b: string[]): boolean {
   return true;
 }
 
+/** What the pass needs to know about each object, computed once (names do not change during it). */
+interface Info {
+  r: Resource;
+  id: ResId;
+  allIds: ResId[];
+  clusterScoped: boolean;
+  effNs: string;
+  orgEffNs: string;
+}
+
 function roleBindingNamespaces(r: Resource): Set<string> {
   const out = new Set<string>();
   if (r.kind !== 'RoleBinding') return out;
@@ -32,71 +43,67 @@ function roleBindingNamespaces(r: Resource): Set<string> {
   return out;
 }
 
-function candidatesFor(referrer: Resource, all: Resource[]): Resource[] {
-  const rid = referrer.id;
-  if (isClusterScoped(rid)) return all;
-  const rbNs = roleBindingNamespaces(referrer);
-  return all.filter((t) => {
-    const id = t.id;
-    if (isClusterScoped(id)) return true;
-    if (effectiveNamespace(id) === effectiveNamespace(rid)) return true;
-    return rbNs.has(t.namespace);
-  });
-}
-
 interface Ctx {
-  referrer: Resource;
+  referrer: Info;
   path: string;
   target: Partial<Gvk>;
-  candidates: Resource[];
+  byName: Map<string, Info[]>;
+  /** Namespaces of ServiceAccount subjects, which a RoleBinding may reach into. */
+  rbNs: Set<string>;
+}
+
+/** kustomize's SubsetThatCouldBeReferencedByResource. */
+function reachable(ctx: Ctx, t: Info): boolean {
+  if (ctx.referrer.clusterScoped || t.clusterScoped) return true;
+  if (t.effNs === ctx.referrer.effNs) return true;
+  return ctx.rbNs.has(t.r.namespace);
 }
 
 function selectReferral(
   ctx: Ctx,
   oldName: string,
-  candidates: Resource[],
+  namespace: string | undefined,
   withNs: boolean,
 ): Resource | undefined {
-  let c = candidates.filter((r) => r.allIds.some((id) => id.name === oldName));
-  c = c.filter((r) => r.allIds.some((id) => gvkSelected(id, ctx.target)));
+  let c = (ctx.byName.get(oldName) ?? []).filter((t) => reachable(ctx, t));
+  if (namespace !== undefined) {
+    const want = namespace === '' ? 'default' : namespace;
+    const byOrg = c.filter((t) => t.orgEffNs === want);
+    c = byOrg.length > 0 ? byOrg : c.filter((t) => t.effNs === want);
+  }
+  c = c.filter((t) => t.allIds.some((id) => gvkSelected(id, ctx.target)));
   if (ctx.path.endsWith('roleRef/name')) {
-    const roleRef = ctx.referrer.obj.roleRef;
+    const roleRef = ctx.referrer.r.obj.roleRef;
     if (isObject(roleRef) && typeof roleRef.apiGroup === 'string' && typeof roleRef.kind === 'string') {
       const sel = { group: roleRef.apiGroup, kind: roleRef.kind };
-      c = c.filter((r) => r.allIds.some((id) => gvkSelected(id, sel)));
+      c = c.filter((t) => t.allIds.some((id) => gvkSelected(id, sel)));
     }
   }
-  const rid = ctx.referrer.id;
-  if (!isClusterScoped(rid)) {
-    c = c.filter(
-      (r) =>
-        isClusterScoped(r.id) ||
-        r.kind === 'ServiceAccount' ||
-        effectiveNamespace(rid) === effectiveNamespace(r.id),
-    );
+  if (!ctx.referrer.clusterScoped) {
+    c = c.filter((t) => t.clusterScoped || t.r.kind === 'ServiceAccount' || ctx.referrer.effNs === t.effNs);
   }
-  if (c.length === 1) return c[0];
-  const ref = ctx.referrer;
+  if (c.length === 1) return c[0]!.r;
+  const ref = ctx.referrer.r;
   // First a coarse pass where an empty prefix or suffix list matches anything, then an exact one.
   c = c.filter(
-    (r) =>
+    ({ r }) =>
       (r.prefixes.length === 0 ||
         ref.prefixes.length === 0 ||
         sameEndingSubSlice(r.prefixes, ref.prefixes)) &&
       (r.suffixes.length === 0 || ref.suffixes.length === 0 || sameEndingSubSlice(r.suffixes, ref.suffixes)),
   );
-  if (c.length === 1) return c[0];
+  if (c.length === 1) return c[0]!.r;
   c = c.filter(
-    (r) => sameEndingSubSlice(r.prefixes, ref.prefixes) && sameEndingSubSlice(r.suffixes, ref.suffixes),
+    ({ r }) => sameEndingSubSlice(r.prefixes, ref.prefixes) && sameEndingSubSlice(r.suffixes, ref.suffixes),
   );
-  if (c.length === 1) return c[0];
+  if (c.length === 1) return c[0]!.r;
   if (c.length === 0) return undefined;
-  const first = c[0]!;
-  const identical = c.every((r) => r.name === first.name && (!withNs || r.namespace === first.namespace));
+  const first = c[0]!.r;
+  const identical = c.every(({ r }) => r.name === first.name && (!withNs || r.namespace === first.namespace));
   if (identical) return first;
   throw new KustomizeError(
-    `found multiple possible referrals for name "${oldName}" in ${ctx.referrer.kind} ${ctx.referrer.name}: ${c
-      .map((r) => `${r.kind}/${r.name}`)
+    `found multiple possible referrals for name "${oldName}" in ${ref.kind} ${ref.name}: ${c
+      .map(({ r }) => `${r.kind}/${r.name}${r.namespace ? `.${r.namespace}` : ''}`)
       .join(', ')}`,
   );
 }
@@ -104,7 +111,7 @@ function selectReferral(
 function setScalar(ctx: Ctx, holder: JsonObject | Json[], key: string | number): void {
   const v = (holder as Record<string | number, Json>)[key];
   if (typeof v !== 'string') return;
-  const referral = selectReferral(ctx, v, ctx.candidates, false);
+  const referral = selectReferral(ctx, v, undefined, false);
   if (!referral || referral.name === v) return;
   (holder as Record<string | number, Json>)[key] = referral.name;
 }
@@ -113,20 +120,13 @@ function setMapping(ctx: Ctx, node: JsonObject): void {
   if (!('name' in node)) throw new KustomizeError(`path config error; no 'name' field in node`);
   const oldName = node.name;
   if (typeof oldName !== 'string') return;
-  let candidates = ctx.candidates;
   if ('namespace' in node && (node.namespace === null || node.namespace === '')) {
     throw new KustomizeError(
-      `Invalid Input: namespace is blank for resource ${ctx.referrer.kind} ${ctx.referrer.name} (${ctx.path})`,
+      `Invalid Input: namespace is blank for resource ${ctx.referrer.r.kind} ${ctx.referrer.r.name} (${ctx.path})`,
     );
   }
-  if (typeof node.namespace === 'string') {
-    const ns = node.namespace;
-    const eff = (id: { namespace: string }) => (id.namespace === '' ? 'default' : id.namespace);
-    const want = ns === '' ? 'default' : ns;
-    const byOrg = ctx.candidates.filter((r) => eff(r.originalId) === want);
-    candidates = byOrg.length > 0 ? byOrg : ctx.candidates.filter((r) => eff(r) === want);
-  }
-  const referral = selectReferral(ctx, oldName, candidates, true);
+  const ns = typeof node.namespace === 'string' ? node.namespace : undefined;
+  const referral = selectReferral(ctx, oldName, ns, true);
   if (!referral) return;
   if (referral.name === oldName && referral.namespace === '') return;
   node.name = referral.name;
@@ -134,35 +134,51 @@ function setMapping(ctx: Ctx, node: JsonObject): void {
 }
 
 export function fixNameReferences(resources: Resource[], backRefs: NameBackReference[]): void {
-  const work: { r: Resource; path: string; target: Partial<Gvk> }[] = [];
-  for (const b of backRefs) {
-    for (const spec of b.referrers) {
-      for (const r of resources) {
-        if (!gvkSelected(r.originalId, spec)) continue;
-        if (!resHasField(r.obj, spec.path)) continue;
-        work.push({ r, path: spec.path, target: b.gvk });
-      }
+  const infos = new Map<Resource, Info>();
+  const byName = new Map<string, Info[]>();
+  for (const r of resources) {
+    const id = r.id;
+    const allIds = r.allIds;
+    const info: Info = {
+      r,
+      id,
+      allIds,
+      clusterScoped: isClusterScoped(id),
+      effNs: effectiveNamespace(id),
+      orgEffNs: effectiveNamespace(allIds[0]!),
+    };
+    infos.set(r, info);
+    for (const name of new Set(allIds.map((x) => x.name))) {
+      const list = byName.get(name);
+      if (list) list.push(info);
+      else byName.set(name, [info]);
     }
   }
-  const candidateCache = new Map<Resource, Resource[]>();
-  for (const w of work) {
-    let candidates = candidateCache.get(w.r);
-    if (!candidates) {
-      candidates = candidatesFor(w.r, resources);
-      candidateCache.set(w.r, candidates);
+  for (const b of backRefs) {
+    for (const spec of b.referrers) {
+      for (const info of infos.values()) {
+        if (!gvkSelected(info.allIds[0]!, spec)) continue;
+        if (!resHasField(info.r.obj, spec.path)) continue;
+        const ctx: Ctx = {
+          referrer: info,
+          path: spec.path,
+          target: b.gvk,
+          byName,
+          rbNs: roleBindingNamespaces(info.r),
+        };
+        visitField(info.r.obj, spec.path, false, (holder, key) => {
+          const v = holder[key];
+          if (v === null || v === undefined) return;
+          if (typeof v === 'string') setScalar(ctx, holder, key);
+          else if (Array.isArray(v)) {
+            for (let i = 0; i < v.length; i++) {
+              const el = v[i];
+              if (typeof el === 'string') setScalar(ctx, v, i);
+              else if (isObject(el)) setMapping(ctx, el);
+            }
+          } else if (isObject(v)) setMapping(ctx, v);
+        });
+      }
     }
-    const ctx: Ctx = { referrer: w.r, path: w.path, target: w.target, candidates };
-    visitField(w.r.obj, w.path, false, (holder, key) => {
-      const v = holder[key];
-      if (v === null || v === undefined) return;
-      if (typeof v === 'string') setScalar(ctx, holder, key);
-      else if (Array.isArray(v)) {
-        for (let i = 0; i < v.length; i++) {
-          const el = v[i];
-          if (typeof el === 'string') setScalar(ctx, v, i);
-          else if (isObject(el)) setMapping(ctx, el);
-        }
-      } else if (isObject(v)) setMapping(ctx, v);
-    });
   }
 }

@@ -1,7 +1,7 @@
 // NamespaceTransformer: `namespace:` — sets metadata.namespace on namespaced objects and the
 // namespace fields that point into it (RoleBinding subjects, APIService/CRD webhook services).
 import { type FieldSpec, gvkSelected, visitField } from '../fieldspec.js';
-import { idDisplay, isClusterScoped, isObject, KustomizeError, type Resource, sameId } from '../resource.js';
+import { idDisplay, idKey, isClusterScoped, isObject, KustomizeError, type Resource } from '../resource.js';
 
 export type RoleBindingSubjectMode = 'defaultOnly' | 'allServiceAccounts' | 'none';
 
@@ -54,12 +54,12 @@ export function transformNamespace(resources: Resource[], opts: NamespaceOptions
 }
 
 export function checkNoConflicts(resources: Resource[], what: string): void {
-  const seen: Resource[] = [];
+  const seen = new Set<string>();
   for (const r of resources) {
     const id = r.id;
-    if (seen.some((x) => sameId(x.id, id)))
-      throw new KustomizeError(`${what} produces ID conflict: ${idDisplay(id)}`);
-    seen.push(r);
+    const key = idKey(id);
+    if (seen.has(key)) throw new KustomizeError(`${what} produces ID conflict: ${idDisplay(id)}`);
+    seen.add(key);
   }
 }
 
