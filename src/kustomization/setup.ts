@@ -4,8 +4,9 @@
 import { getCondition } from '../api/conditions.js';
 import type { GitRepository } from '../api/gitrepository.js';
 import type { Kustomization } from '../api/kustomization.js';
+import { reconcileRequestedAt } from '../api/meta.js';
 import { objectKey } from '../kube/resource.js';
-import type { Controller } from '../runtime/controller.js';
+import type { Controller, EnqueuePredicate } from '../runtime/controller.js';
 import type { Manager } from '../runtime/manager.js';
 import { GitRepositoryType } from '../source/reconciler.js';
 import { ClientFactory } from './clients.js';
@@ -40,6 +41,20 @@ export function dependencyOrder(items: Kustomization[]): Kustomization[] {
   return out;
 }
 
+/**
+ * Flux's trigger for a Kustomization: a new generation or a sync request (and deletion) — not a
+ * write of our own such as the finalizer, which would re-run a reconcile that is already running
+ * (a failing 30s health check would then run, and fail, twice in a row).
+ */
+export const kustomizationChanged: EnqueuePredicate<Kustomization> = (event, k, old) => {
+  if (event !== 'modified' || !old) return true;
+  return (
+    k.metadata.generation !== old.metadata.generation ||
+    reconcileRequestedAt(k.metadata) !== reconcileRequestedAt(old.metadata) ||
+    k.metadata.deletionTimestamp !== old.metadata.deletionTimestamp
+  );
+};
+
 function readyState(k: Kustomization | undefined): string {
   const c = k && getCondition(k, 'Ready');
   return `${c?.status}|${k?.status?.lastAppliedRevision}|${k?.status?.observedGeneration}`;
@@ -65,6 +80,7 @@ export function setupKustomizeController(
   const controller = manager.addController<Kustomization>(KustomizationType, {
     name: 'kustomization',
     reconcile: reconciler.reconcile,
+    predicate: kustomizationChanged,
     concurrency: opts.concurrency,
   });
 
