@@ -4,25 +4,31 @@ import { emptyConfig, type FieldSpec, type TransformerConfig } from './fieldspec
 import { isObject } from './resource.js';
 import type { Json, JsonObject } from './yaml.js';
 
+/** A definition's schema: either the value itself or its `Schema` member (kube-openapi's format). */
+function schemaOf(v: Json | undefined): JsonObject | undefined {
+  if (!isObject(v)) return undefined;
+  return isObject(v.Schema) ? v.Schema : v;
+}
+
+function refName(v: Json | undefined): string | undefined {
+  return typeof v === 'string' ? v.replace(/^#\/definitions\//, '') : undefined;
+}
+
 export function crdConfig(docs: Json[], _file: string): TransformerConfig {
   const c = emptyConfig();
   for (const doc of docs) {
     if (!isObject(doc)) continue;
-    // Either a map of definitions ({"io.x.Foo": {...}}) or a single OpenAPI document with definitions.
     const defs = isObject(doc.definitions) ? doc.definitions : doc;
-    for (const [name, def] of Object.entries(defs)) {
-      if (!isObject(def)) continue;
-      const kind = kindOf(name, def);
-      walkProps(c, def, defs, kind, []);
+    for (const [name, raw] of Object.entries(defs)) {
+      const def = schemaOf(raw);
+      const props = def && isObject(def.properties) ? def.properties : undefined;
+      // Only objects of a kind (with kind and metadata) refer to others.
+      if (!props || !('kind' in props) || !('metadata' in props)) continue;
+      const kind = name.split('.').pop() ?? name;
+      walkProps(c, def!, defs, kind, [], new Set([name]));
     }
   }
   return c;
-}
-
-function kindOf(name: string, def: JsonObject): string {
-  const gvk = def['x-kubernetes-group-version-kind'];
-  if (Array.isArray(gvk) && isObject(gvk[0]) && typeof gvk[0].kind === 'string') return gvk[0].kind;
-  return name.split('.').pop() ?? name;
 }
 
 function walkProps(
@@ -31,8 +37,8 @@ function walkProps(
   defs: JsonObject,
   kind: string,
   path: string[],
+  seen: Set<string>,
 ): void {
-  if (path.length > 20) return;
   const props = def.properties;
   if (!isObject(props)) return;
   for (const [field, schema] of Object.entries(props)) {
@@ -48,9 +54,11 @@ function walkProps(
       const existing = c.nameReference.find((b) => b.gvk.kind === refKind);
       if (existing) existing.referrers.push(spec);
       else c.nameReference.push({ gvk: { kind: refKind }, referrers: [spec] });
+      continue;
     }
-    const ref = typeof schema.$ref === 'string' ? schema.$ref.replace('#/definitions/', '') : undefined;
-    if (ref && isObject(defs[ref])) walkProps(c, defs[ref] as JsonObject, defs, kind, p);
-    else walkProps(c, schema, defs, kind, p);
+    const ref = refName(schema.$ref);
+    const target = ref ? schemaOf(defs[ref]) : undefined;
+    if (ref && target && !seen.has(ref)) walkProps(c, target, defs, kind, p, new Set([...seen, ref]));
+    else if (!ref) walkProps(c, schema, defs, kind, p, seen);
   }
 }

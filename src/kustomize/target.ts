@@ -17,6 +17,7 @@ import {
   parseGeneratorArgs,
   parseGeneratorOptions,
 } from './generators/generate.js';
+import { addHashSuffixes } from './generators/hash.js';
 import {
   asStringList,
   asStringMap,
@@ -338,6 +339,8 @@ function mergeGenerated(ra: Accumulator, res: Resource, w: string): void {
   res.previousIds = old.previousIds;
   res.prefixes = old.prefixes;
   res.suffixes = old.suffixes;
+  // A merged object gets a hash suffix only if both the old and the new one want it.
+  res.needsHash = res.needsHash && old.needsHash;
   res.refVarNames = old.refVarNames;
   if (old.origin && res.behavior === 'merge') res.origin = old.origin;
   ra.resources[ra.resources.indexOf(old)] = res;
@@ -865,7 +868,8 @@ function runTransformerPlugin(
       return;
     }
     case 'HashTransformer':
-      for (const r of ra.resources) if (r.kind === 'ConfigMap' || r.kind === 'Secret') r.needsHash = true;
+      // Hashes the generated objects that want a suffix now instead of at the end of the build.
+      addHashSuffixes(ra.resources);
       return;
     default:
       fail(w, `unsupported builtin transformer ${kind}`);

@@ -52,8 +52,11 @@ export function parseEnvFile(file: string, ldr: Loader): KvPair[] {
     const line = raw.replace(/\r$/, '').replace(/^\s+/, '');
     if (line === '' || line.startsWith('#')) return;
     const i = line.indexOf('=');
-    // kustomize would read a bare KEY from its own environment; a pure build has none.
-    if (i < 0) return;
+    // kustomize reads a bare KEY from its own environment; a pure build has none, so it is empty.
+    if (i < 0) {
+      out.push({ key: line.trim(), value: '' });
+      return;
+    }
     const key = line.slice(0, i);
     if (/\s/.test(key) || key === '') {
       throw new KustomizeError(`${file}:${n + 1}: invalid key "${key}" in env file`);
