@@ -366,6 +366,14 @@ function classify(
     );
   }
   if (
+    /ALERT_(CERTIFICATE_REQUIRED|BAD_CERTIFICATE|UNKNOWN_CA|CERTIFICATE_UNKNOWN|ACCESS_DENIED)/.test(code)
+  ) {
+    return new GitError(
+      'AuthenticationFailed',
+      `${where}: authentication failed: the server refused the TLS client certificate (check 'tls.crt'/'tls.key')`,
+    );
+  }
+  if (
     /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|unable to verify|certificate/i.test(code) ||
     /certificate|self.signed/i.test(msg)
   ) {

@@ -491,6 +491,14 @@ export function classify(stderr: string, op: string, redacted: string, hasCreden
       msg("the server's TLS certificate is not trusted (check 'ca.crt')"),
     );
   }
+  if (has(/certificate required|alert.*bad certificate|getpeername\(\) failed|TLS fatal alert/i)) {
+    // The server ended the TLS handshake: with a required client certificate this is how a
+    // missing or unaccepted tls.crt/tls.key shows up (OpenSSL and GnuTLS builds word it differently).
+    return new GitError(
+      'AuthenticationFailed',
+      msg("authentication failed: the server refused the TLS handshake (check 'tls.crt'/'tls.key')"),
+    );
+  }
   if (has(/Permission denied \(|Permission denied, please try again|Too many authentication failures/)) {
     return new GitError(
       'AuthenticationFailed',
