@@ -144,7 +144,7 @@ function mergeList(dest: Json[], patch: Json[], schema: SchemaNode | undefined):
   const head: Json[] = [];
   for (const el of items) {
     if (!isObject(el)) {
-      const i = rest.findIndex((x) => x === el);
+      const i = rest.indexOf(el);
       if (i >= 0) rest[i] = undefined;
       if (!head.some((x) => x === el)) head.push(el);
       continue;

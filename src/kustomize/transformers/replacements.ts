@@ -227,23 +227,14 @@ export function applyReplacements(resources: Resource[], reps: Replacement[], w:
       for (const r of resources) {
         if (!metaSelected(r, t.select)) continue;
         const ids = r.allIds;
-        const hit = ids.some(
-          (id) =>
-            idSelected(id, t.select) &&
-            !t.reject.some(
-              (rj) =>
-                idSelected(id, rj) &&
-                (rj.labelSelector || rj.annotationSelector ? metaSelected(r, rj) : true),
-            ),
+        if (!ids.some((id) => idSelected(id, t.select))) continue;
+        // An object is rejected when any of its ids (current or earlier) matches a reject entry.
+        const rejected = t.reject.some(
+          (rj) =>
+            ids.some((id) => idSelected(id, rj)) &&
+            (rj.labelSelector || rj.annotationSelector ? metaSelected(r, rj) : true),
         );
-        if (!hit) continue;
-        if (
-          t.reject.some(
-            (rj) =>
-              (rj.labelSelector || rj.annotationSelector) && !rj.kind && !rj.name && metaSelected(r, rj),
-          )
-        )
-          continue;
+        if (rejected) continue;
         for (const fp of t.fieldPaths) {
           const create = t.options?.create
             ? value !== null && typeof value === 'object'
