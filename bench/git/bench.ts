@@ -191,7 +191,8 @@ interface Sample {
 }
 
 async function measure(c: Command): Promise<Sample> {
-  const rssFile = join(tempDir('mooring-bench-rss-'), 'rss');
+  const rssDir = tempDir('mooring-bench-rss-');
+  const rssFile = join(rssDir, 'rss');
   const started = performance.now();
   let stdout = '';
   const code = await new Promise<number>((resolve, reject) => {
@@ -207,6 +208,7 @@ async function measure(c: Command): Promise<Sample> {
   });
   const seconds = (performance.now() - started) / 1000;
   const rssKb = Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop());
+  rmSync(rssDir, { recursive: true, force: true });
   if (code !== 0) throw new Error(`${c.cmd} ${c.args.join(' ')} exited with ${code}`);
   const reported = /"checkoutMs":(\d+(?:\.\d+)?)/.exec(stdout);
   return { seconds, rssKb, inProcess: reported ? Number(reported[1]) / 1000 : seconds };

@@ -2,7 +2,7 @@
 // every ref kind, revision strings, resolve() without a fetch, auth and host-key failures,
 // unreachable and stalled servers, CA certificates, and secret-free error messages.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { IsomorphicGitBackend } from '../../src/source/git/isomorphic.js';
@@ -46,6 +46,14 @@ interface Fixture {
 }
 
 let fx: Fixture;
+const scratchDirs: string[] = [];
+
+/** A fresh temporary directory, removed when the file's tests end. */
+function scratch(): string {
+  const dir = tempDir('mooring-git-co-');
+  scratchDirs.push(dir);
+  return dir;
+}
 
 before(async () => {
   const root = tempDir('mooring-git-test-');
@@ -114,8 +122,10 @@ before(async () => {
 });
 
 after(async () => {
+  for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
   if (!fx) return;
   await Promise.all([fx.anon, fx.basic, fx.bearer, fx.tls, fx.mtls, fx.ssh, fx.stall].map((s) => s.stop()));
+  rmSync(fx.root, { recursive: true, force: true });
 });
 
 const backends: Array<() => GitBackend> = [() => new SystemGitBackend(), () => new IsomorphicGitBackend()];
@@ -157,7 +167,7 @@ for (const makeBackend of backends) {
     describe(`${backend.name} backend over ${t.name}`, () => {
       const opts = () => ({ auth: t.auth(), timeoutMs: 30_000 });
       const checkout = async (ref: RefSpec, repo = 'repo.git') => {
-        const dir = join(tempDir('mooring-co-'), 'src');
+        const dir = join(scratch(), 'src');
         const res = await backend.checkout(t.url(repo), ref, dir, opts());
         return { res, dir };
       };
@@ -282,7 +292,7 @@ for (const makeBackend of backends) {
             : `ssh://${fx.ssh.user}@127.0.0.1:${fx.stall.port}/repo.git`;
         const started = Date.now();
         const err = await expectGitError(
-          backend.checkout(url, {}, join(tempDir(), 'x'), { auth: t.auth(), timeoutMs: 1500 }),
+          backend.checkout(url, {}, join(scratch(), 'x'), { auth: t.auth(), timeoutMs: 1500 }),
           'Timeout',
         );
         assert.match(err.message, /timed out after 1\.5s|timed out after 1500ms/);
@@ -324,7 +334,7 @@ for (const makeBackend of backends) {
       );
       assert.match(err.message, /rejected the credentials/);
       await expectGitError(
-        backend.checkout(fx.basic.url('repo.git'), {}, join(tempDir(), 'x'), {
+        backend.checkout(fx.basic.url('repo.git'), {}, join(scratch(), 'x'), {
           timeoutMs: 30_000,
           auth: { username: 'alice', password: wrong },
         }),
@@ -353,7 +363,7 @@ for (const makeBackend of backends) {
     it('trusts a server certificate only through ca.crt', async () => {
       await expectGitError(run(fx.tls.url('repo.git')), 'HostKeyMismatch');
       const { res } = await (async () => {
-        const dir = join(tempDir(), 'x');
+        const dir = join(scratch(), 'x');
         return {
           res: await backend.checkout(fx.tls.url('repo.git'), { tag: 'v1.0.0' }, dir, {
             timeoutMs: 30_000,
@@ -388,7 +398,7 @@ for (const makeBackend of backends) {
         sshIdentity: fx.ssh.encryptedClientKey,
         sshPassphrase: fx.ssh.clientKeyPassphrase,
       };
-      const dir = join(tempDir(), 'x');
+      const dir = join(scratch(), 'x');
       const res = await backend.checkout(url(), { branch: 'dev' }, dir, { timeoutMs: 30_000, auth: enc });
       assert.equal(res.revision, `dev@sha1:${fx.commits.dev}`);
     });
