@@ -46,8 +46,9 @@ conformance-ratchet: build
 	if [ -z "$$passed" ] || [ "$$passed" -lt "$$want" ]; then echo "conformance dropped: $$passed < $$want"; exit 1; fi; \
 	echo "conformance ratchet ok: $$passed >= $$want"
 
+# Every benchmark under bench/ (each starts what it needs; some take minutes). One: make bench B=scale
 bench: compile build
-	@for b in .build/bench/*.js; do [ -e "$$b" ] && node "$$b"; done; true
+	@for b in .build/bench/$(or $(B),*)/*.js; do echo "== $$b"; node "$$b" || exit 1; done
 
 cluster-up: compile
 	node .build/test/cluster/cli.js up .cluster

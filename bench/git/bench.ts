@@ -72,15 +72,17 @@ function cleanGitEnv(target: Target, scratch: string): Record<string, string> {
   return env;
 }
 
-function backendContender(backend: 'git' | 'isomorphic'): Contender {
+function backendContender(backend: 'git' | 'isomorphic', archive = false): Contender {
   return {
-    name: `mooring ${backend} backend checkout`,
+    name: archive
+      ? `mooring ${backend} reconcile (checkout + archive + sha256)`
+      : `mooring ${backend} backend checkout`,
     command: (target, dest, scratch) => {
       const file = join(scratch, 'target.json');
       writeFileSync(file, JSON.stringify(target), { mode: 0o600 });
       return {
         cmd: process.execPath,
-        args: [THIS_FILE, '--checkout', backend, file, dest],
+        args: [THIS_FILE, '--checkout', backend, file, dest, ...(archive ? ['--archive'] : [])],
         env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
       };
     },
@@ -97,7 +99,9 @@ export const CONTENDERS: Contender[] = [
     }),
   },
   backendContender('git'),
+  backendContender('git', true),
   backendContender('isomorphic'),
+  backendContender('isomorphic', true),
 ];
 
 // --- repositories -------------------------------------------------------------------------------
@@ -287,7 +291,12 @@ async function main(): Promise<void> {
 }
 
 /** Child mode: one backend checkout, so that its time and RSS are measured in isolation. */
-async function checkoutChild(backendName: string, targetFile: string, dest: string): Promise<void> {
+async function checkoutChild(
+  backendName: string,
+  targetFile: string,
+  dest: string,
+  archive: boolean,
+): Promise<void> {
   const target = JSON.parse(readFileSync(targetFile, 'utf8')) as Target;
   const { selectBackend } = await import('../../src/source/git/backend.js');
   const backend = selectBackend(backendName === 'isomorphic' ? 'isomorphic' : 'git');
@@ -296,11 +305,18 @@ async function checkoutChild(backendName: string, targetFile: string, dest: stri
     timeoutMs: 600_000,
     ...(target.auth ? { auth: target.auth } : {}),
   });
+  if (archive) {
+    // What the GitRepository reconciler does next: ignore rules, reproducible tar.gz, digest.
+    const { loadIgnoreFilter } = await import('../../src/source/ignore.js');
+    const { archiveDirectory } = await import('../../src/source/archive.js');
+    await archiveDirectory(dest, `${dest}.tar.gz`, await loadIgnoreFilter(dest, undefined));
+  }
   process.stdout.write(`${JSON.stringify({ checkoutMs: performance.now() - started })}\n`);
 }
 
 const argv = process.argv.slice(2);
-const run = argv[0] === '--checkout' ? checkoutChild(argv[1]!, argv[2]!, argv[3]!) : main();
+const run =
+  argv[0] === '--checkout' ? checkoutChild(argv[1]!, argv[2]!, argv[3]!, argv[4] === '--archive') : main();
 run.catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : String(err));
   process.exitCode = 1;
