@@ -308,4 +308,9 @@ export const varReferenceSpecs: FieldSpec[] = [
   { path: 'spec/nfs/server', kind: 'PersistentVolume' },
   { path: 'metadata/labels' },
   { path: 'metadata/annotations' },
+  // kustomize v5.5 also substitutes in pod template annotations and in the CronJob volume path
+  // its configuration has always spelled without `spec` (jobTemplate/spec/template/volumes).
+  { path: 'spec/template/metadata/annotations' },
+  { path: 'spec/jobTemplate/spec/template/metadata/annotations', kind: 'CronJob' },
+  { path: 'spec/jobTemplate/spec/template/volumes/nfs/server', kind: 'CronJob' },
 ];
