@@ -277,7 +277,8 @@ function walk(node: Json, segs: Segment[], i: number, create: boolean, visit: Fi
   }
   let child = node[seg.name];
   if (child === undefined || child === null) {
-    // kustomize creates missing maps on the way, never missing lists.
+    // kustomize creates missing maps on the way, never missing lists; a null list becomes [].
+    if (seg.seq && child === null) node[seg.name] = [];
     if (!create || seg.seq) return;
     child = {};
     node[seg.name] = child;
