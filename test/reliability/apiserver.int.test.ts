@@ -143,10 +143,20 @@ test('kube-apiserver restarted mid-apply of 200 objects: the same process conver
     atRestart = (await owned('bulk')).length;
   }
   assert.ok(atRestart > 0, 'the apply started');
+  const restartStarted = Date.now();
   await restartApiserver(state);
-  t.diagnostic(`apiserver restarted with ${atRestart} of 200 ConfigMaps applied`);
+  t.diagnostic(
+    `apiserver restarted in ${Date.now() - restartStarted} ms with ${atRestart} of 200 ConfigMaps applied`,
+  );
 
-  const ks = await waitApplied('bulk', sha);
+  const convergeStarted = Date.now();
+  const ks = await waitApplied('bulk', sha, 75_000).catch(async (err: Error) => {
+    const k = await kustomization('bulk').catch(() => undefined);
+    t.diagnostic(`status: ${JSON.stringify(k?.status?.conditions)}`);
+    t.diagnostic(controller!.logs().slice(-5000));
+    throw err;
+  });
+  t.diagnostic(`converged ${Date.now() - convergeStarted} ms after the apiserver was back`);
   const live = (await owned('bulk')).map((o) => o.name).sort();
   assert.equal(live.length, 200, 'no object lost');
   assert.deepEqual(

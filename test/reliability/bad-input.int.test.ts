@@ -155,7 +155,16 @@ describe('bad input: Ready=False naming the culprit, nothing applied', { concurr
         targetNamespace: env.ns,
         ...c.spec,
       });
-      const ks = await env.waitFailed(c.name, c.reason, { timeoutMs: 100_000 });
+      // Wait for this reason AND message: "Source … not ready" is ArtifactFailed too, for a moment.
+      const ks = await env.waitKustomization(
+        c.name,
+        `Ready=False ${c.reason} matching ${c.message}`,
+        (k) =>
+          readyOf(k)?.status === 'False' &&
+          readyOf(k)?.reason === c.reason &&
+          c.message.test(readyOf(k)!.message),
+        { timeoutMs: 100_000 },
+      );
       const ready = readyOf(ks)!;
       t.diagnostic(`${ready.reason}: ${ready.message.slice(0, 300)}`);
       assert.match(ready.message, c.message, `message names the culprit: ${ready.message}`);
