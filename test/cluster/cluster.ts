@@ -313,7 +313,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<ClusterStat
       '--api-audiences',
       issuer,
       '--service-cluster-ip-range',
-      '10.0.0.0/24',
+      '10.0.0.0/16',
       '--endpoint-reconciler-type',
       'none',
       '--disable-admission-plugins',
