@@ -148,7 +148,8 @@ async function runSize(n: number): Promise<Record<string, string>> {
         `/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/${ns}/kustomizations`,
       );
       if (list.items.every((k) => k.status?.lastHandledReconcileAt === token)) break;
-      if (Date.now() - steadyStart > 10 * 60_000) throw new Error('steady-state pass not done after 10 minutes');
+      if (Date.now() - steadyStart > 10 * 60_000)
+        throw new Error('steady-state pass not done after 10 minutes');
       await new Promise((r) => setTimeout(r, 100));
     }
     const steadyS = (Date.now() - steadyStart) / 1000;

@@ -200,7 +200,10 @@ describe('GitRepository over HTTP', () => {
     assert.deepEqual(after.status?.artifact, before.status?.artifact, 'artifact untouched');
     const kinds = http.requests.slice(seenBefore).map((r) => r.kind);
     assert.ok(kinds.includes('ls-refs'), `the remote ref was resolved (requests: ${kinds.join(', ')})`);
-    assert.ok(!kinds.includes('fetch'), `no objects fetched on the fast path (requests: ${kinds.join(', ')})`);
+    assert.ok(
+      !kinds.includes('fetch'),
+      `no objects fetched on the fast path (requests: ${kinds.join(', ')})`,
+    );
   });
 
   test('a new commit produces a new artifact and digest; old ones are garbage-collected', async () => {
