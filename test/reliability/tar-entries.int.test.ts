@@ -22,6 +22,8 @@ interface Entry {
   /** '0' file (default), '2' symlink, '5' directory. */
   type?: '0' | '2' | '5';
   link?: string;
+  /** Size written into the header (default: the body's); the body is not padded to it. */
+  declaredSize?: number;
 }
 
 function octal(n: number, width: number): string {
@@ -38,7 +40,7 @@ function tarGz(entries: Entry[]): Buffer {
     h.write(octal(e.type === '5' ? 0o755 : 0o644, 8), 100);
     h.write(octal(0, 8), 108);
     h.write(octal(0, 8), 116);
-    h.write(octal(e.type === '0' || e.type === undefined ? body.length : 0, 12), 124);
+    h.write(octal(e.declaredSize ?? ((e.type ?? '0') === '0' ? body.length : 0), 12), 124);
     h.write(octal(1_700_000_000, 12), 136);
     h.write('        ', 148);
     h.write(e.type ?? '0', 156);
@@ -136,6 +138,8 @@ describe('hostile tar entries served for a Kustomization', { concurrency: 2 }, (
   const cases: Array<{
     name: string;
     entries: (n: string) => Entry[];
+    /** Served instead of a tarball of `entries`. */
+    raw?: Buffer;
     reason: string;
     message: RegExp;
     planted?: string;
@@ -153,6 +157,21 @@ describe('hostile tar entries served for a Kustomization', { concurrency: 2 }, (
       reason: 'ArtifactFailed',
       message: /absolute/i,
       planted: `${outside}/planted-absolute.yaml`,
+    },
+    {
+      // 300 MiB announced by one entry's header (a gzip bomb needs no more than that to be caught):
+      // over the 256 MiB default cap, refused before anything is written.
+      name: 'oversized',
+      entries: (n) => [good(n), { name: 'app/huge.yaml', body: 'x: 1\n', declaredSize: 300 * 1024 * 1024 }],
+      reason: 'ArtifactFailed',
+      message: /huge\.yaml|too large|maximum/i,
+    },
+    {
+      name: 'not-a-tarball',
+      entries: () => [],
+      raw: Buffer.from('this is not gzip at all, but its digest matches'),
+      reason: 'ArtifactFailed',
+      message: /gzip|archive|header|malformed/i,
     },
     {
       name: 'symlink-file',
@@ -186,7 +205,7 @@ describe('hostile tar entries served for a Kustomization', { concurrency: 2 }, (
       timeout: 120_000,
     }, async (t) => {
       const name = `tar-${c.name}`;
-      await hostileSource(name, tarGz(c.entries(name)));
+      await hostileSource(name, c.raw ?? tarGz(c.entries(name)));
       await env.applyKustomization(name, {
         sourceRef: { kind: 'GitRepository', name },
         path: './app',
