@@ -47,6 +47,12 @@ function deeplyNested(depth: number): string {
   return `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: deep\nx: ${'['.repeat(depth)}${']'.repeat(depth)}\n`;
 }
 
+function deepMap(depth: number): string {
+  let y = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: deep900\ndata:\n';
+  for (let i = 0; i < depth; i++) y += `${'  '.repeat(i + 1)}k${i}:\n`;
+  return `${y}${'  '.repeat(depth + 1)}v: "1"\n`;
+}
+
 function manyObjects(n: number): string {
   const docs: string[] = [];
   for (let i = 0; i < n; i++) docs.push(`apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-${i}\n`);
@@ -120,6 +126,13 @@ const cases: BadCase[] = [
     files: { 'app/deep.yaml': deeplyNested(50_000) },
     reason: 'BuildFailed',
     message: /deep\.yaml/,
+  },
+  {
+    // Deep enough to pass the YAML reader and the build, then reach the apply engine and the server.
+    name: 'deep-parseable',
+    files: { 'app/deep900.yaml': deepMap(900) },
+    reason: 'ReconciliationFailed',
+    message: /ConfigMap\/[^/]+\/deep900/,
   },
   {
     name: 'too-many',
