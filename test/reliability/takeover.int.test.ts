@@ -74,34 +74,39 @@ function inventoryNames(k: Kustomization): string[] {
   return (k.status?.inventory?.entries ?? []).map((e) => e.id.split('_')[1]!).sort();
 }
 
-test('SIGKILL mid-apply of 200 objects: a new process converges, inventory equals cluster, prune works', {
-  timeout: 120_000,
-}, async (t) => {
-  const first = await controller();
-  const src = await env.source('bulk', { 'app/cms.yaml': manyConfigMaps('bulk', 200, '1') });
-  await env.applyKustomization('bulk', {
-    sourceRef: { kind: 'GitRepository', name: 'bulk' },
-    path: './app',
-    targetNamespace: env.ns,
-  });
-  // Kill as soon as the first objects land.
-  let atKill = 0;
-  for (const deadline = Date.now() + 90_000; atKill === 0 && Date.now() < deadline; ) {
-    atKill = (await ownedConfigMaps('bulk')).length;
-  }
-  assert.ok(atKill > 0, 'the first controller started applying');
-  first.process.kill('SIGKILL');
-  const ks0 = await env.kustomization('bulk');
-  t.diagnostic(`killed with ${atKill} of 200 ConfigMaps in the cluster; Ready=${readyOf(ks0)?.status}`);
+for (const variant of ['container restart (same storage)', 'pod recreated (storage lost)'] as const) {
+  test(`SIGKILL mid-apply of 200 objects, ${variant}: converges, inventory equals cluster, prune works`, {
+    timeout: 120_000,
+  }, async (t) => {
+    const name = variant.startsWith('container') ? 'bulk' : 'bulk-new';
+    const first = await controller();
+    const src = await env.source(name, { 'app/cms.yaml': manyConfigMaps(name, 200, '1') });
+    await env.applyKustomization(name, {
+      sourceRef: { kind: 'GitRepository', name },
+      path: './app',
+      targetNamespace: env.ns,
+    });
+    // Kill as soon as the first objects land.
+    let atKill = 0;
+    for (const deadline = Date.now() + 90_000; atKill === 0 && Date.now() < deadline; ) {
+      atKill = (await ownedConfigMaps(name)).length;
+    }
+    assert.ok(atKill > 0, 'the first controller started applying');
+    first.process.kill('SIGKILL');
+    const ks0 = await env.kustomization(name);
+    t.diagnostic(`killed with ${atKill} of 200 ConfigMaps in the cluster; Ready=${readyOf(ks0)?.status}`);
 
-  // A restarted container: same storage directory and artifact address (a Service in a cluster).
-  const second = await controller(sameStorage(first));
-  try {
-    await converges(t, src, second);
-  } finally {
-    await second.stop();
-  }
-});
+    // The artifact address stays (a Service in a cluster); the storage survives a container
+    // restart but not a recreated pod (emptyDir).
+    const storage = sameStorage(first);
+    const second = await controller(variant.startsWith('container') ? storage : storage.slice(2));
+    try {
+      await converges(t, name, src, second);
+    } finally {
+      await second.stop();
+    }
+  });
+}
 
 /** Flags that give a new controller process the storage (directory and address) of `c`. */
 function sameStorage(c: RunningController): string[] {
@@ -119,23 +124,24 @@ function sameStorage(c: RunningController): string[] {
 
 async function converges(
   t: { diagnostic(message: string): void },
+  name: string,
   src: Awaited<ReturnType<typeof env.source>>,
   second: RunningController,
 ): Promise<void> {
-  const ks = await env.waitApplied('bulk', src.revision, { timeoutMs: 100_000 }).catch((err: Error) => {
+  const ks = await env.waitApplied(name, src.revision, { timeoutMs: 100_000 }).catch((err: Error) => {
     t.diagnostic(second.logs().slice(-6000));
     throw err;
   });
-  const live = await ownedConfigMaps('bulk');
+  const live = await ownedConfigMaps(name);
   assert.equal(live.length, 200, 'all 200 objects exist');
   assert.deepEqual(inventoryNames(ks), live, 'the inventory equals the cluster');
 
-  const next = await src.push({ 'app/cms.yaml': manyConfigMaps('bulk', 100, '2') });
-  const pruned = await env.waitApplied('bulk', next, { timeoutMs: 100_000 });
-  const after100 = await ownedConfigMaps('bulk');
+  const next = await src.push({ 'app/cms.yaml': manyConfigMaps(name, 100, '2') });
+  const pruned = await env.waitApplied(name, next, { timeoutMs: 100_000 });
+  const after100 = await ownedConfigMaps(name);
   assert.equal(after100.length, 100, 'the other 100 were pruned: no orphan');
   assert.deepEqual(inventoryNames(pruned), after100);
-  assert.equal((await env.configMap('bulk-99'))?.data?.version, '2');
+  assert.equal((await env.configMap(`${name}-99`))?.data?.version, '2');
 }
 
 test('leader election: one replica acts; SIGKILL it and the other takes over within the lease', {
