@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { KustomizationSpec } from '../../src/api/kustomization.js';
+import { eventually } from '../helpers/cluster.js';
 import type { FileContent } from '../helpers/gitserver.js';
 import { configMapYaml, kustomizationEnv, OWNER_NAME_LABEL, readyOf } from '../kustomization/harness.js';
 
@@ -190,8 +191,12 @@ describe('bad input: Ready=False naming the culprit, nothing applied', { concurr
       );
       assert.equal(owned.items.length, 0, 'no object carries the Kustomization labels');
       assert.equal(ks.status?.inventory?.entries?.length ?? 0, 0, 'empty inventory');
-      const warning = (await env.events(c.name)).find((e) => e.type === 'Warning');
-      assert.ok(warning, 'a Warning event');
+      // Events are recorded next to the status patch, not necessarily before it.
+      await eventually(
+        `a Warning event for ${c.name}`,
+        async () => (await env.events(c.name)).some((e) => e.type === 'Warning'),
+        20_000,
+      );
     });
   }
 });
