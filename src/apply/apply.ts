@@ -311,8 +311,10 @@ function fingerprint(m: ResourceManager, p: Prepared, live: Manifest): string {
   });
 }
 
+const PROBE_GET_LIMIT = 4;
+
 /**
- * One metadata-only LIST per kind and namespace (filtered by our owner labels) tells which cached
+ * One metadata-only LIST per kind and namespace (or GETs for up to PROBE_GET_LIMIT objects) (filtered by our owner labels) tells which cached
  * objects are still exactly as we left them. A failed LIST (e.g. no list permission) only means
  * those objects are dry-run as usual.
  */
@@ -338,12 +340,20 @@ async function probeCache(
       const first = group[0]!.p;
       let listed: Manifest[];
       try {
-        listed = await m.dynamic.list(first.ref, {
-          namespace: first.ref.namespace || undefined,
-          labelSelector: selector,
-          metadataOnly: true,
-          signal,
-        });
+        // A LIST costs the apiserver a scan of the whole kind in the namespace, however few
+        // objects match the selector: with many small Kustomizations sharing a namespace that is
+        // quadratic. A handful of objects is cheaper to GET one by one.
+        listed =
+          group.length <= PROBE_GET_LIMIT
+            ? (await Promise.all(group.map(({ p }) => m.dynamic.getMetadata(p.ref, signal)))).filter(
+                (o): o is Manifest => o !== undefined,
+              )
+            : await m.dynamic.list(first.ref, {
+                namespace: first.ref.namespace || undefined,
+                labelSelector: selector,
+                metadataOnly: true,
+                signal,
+              });
       } catch (err) {
         if (err instanceof ApiError) return;
         throw err;

@@ -44,7 +44,8 @@ export interface ApplyRequest {
 
 export type PropagationPolicy = 'Background' | 'Foreground' | 'Orphan';
 
-/** Only metadata of each item: a fraction of the bytes of a full list (meta.k8s.io/v1, 1.15+). */
+/** Only metadata: a fraction of the bytes of the full objects (meta.k8s.io/v1, 1.15+). */
+const METADATA_ACCEPT = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json;q=0.9';
 const METADATA_LIST_ACCEPT =
   'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json;q=0.9';
 
@@ -66,6 +67,14 @@ export class DynamicClient {
   /** The live object, or undefined when it does not exist. */
   async get<T extends Manifest = Manifest>(ref: ObjectRef, signal?: AbortSignal): Promise<T | undefined> {
     return this.client.getOptional<T>(await this.path(ref, signal), { signal });
+  }
+
+  /** The live object's metadata only (PartialObjectMetadata), or undefined when it does not exist. */
+  async getMetadata(ref: ObjectRef, signal?: AbortSignal): Promise<Manifest | undefined> {
+    return this.client.getOptional<Manifest>(await this.path(ref, signal), {
+      signal,
+      accept: METADATA_ACCEPT,
+    });
   }
 
   /** Lists a kind in a namespace (all namespaces when undefined), following `continue` tokens. */
