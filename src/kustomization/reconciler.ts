@@ -45,7 +45,7 @@ import { addFinalizer, removeFinalizer } from '../runtime/finalizers.js';
 import type { Informer } from '../runtime/informer.js';
 import { errorMessage } from '../runtime/logger.js';
 import type { Metrics } from '../runtime/metrics.js';
-import { patchStatus } from '../runtime/status.js';
+import { patchStatus, recordReconcile } from '../runtime/status.js';
 import { ArtifactCache, type ArtifactLease } from './artifacts.js';
 import { BuildError, buildManifests } from './build.js';
 import type { ApplyTarget, ClientFactory } from './clients.js';
@@ -147,25 +147,7 @@ export class KustomizationReconciler {
     const original = JSON.stringify(obj.status ?? {});
     const outcome = await this.reconcileManifests(obj, req);
     this.summarize(obj, outcome, Date.now() - started);
-    if (JSON.stringify(obj.status) !== original) {
-      await patchStatus(
-        this.deps.client,
-        KustomizationType,
-        obj.metadata.namespace,
-        obj.metadata.name,
-        obj.status ?? {},
-      );
-    }
-    this.deps.metrics.setReady(
-      'Kustomization',
-      obj.metadata.namespace ?? '',
-      obj.metadata.name,
-      obj.status?.conditions?.find((c) => c.type === 'Ready')?.status,
-    );
-    this.deps.metrics.gotkReconcileDuration.observe(
-      { kind: 'Kustomization', name: obj.metadata.name, namespace: obj.metadata.namespace ?? '' },
-      (Date.now() - started) / 1000,
-    );
+    await recordReconcile(this.deps.client, this.deps.metrics, KustomizationType, obj, original, started);
 
     if (outcome.kind === 'failed') {
       const { error } = outcome;

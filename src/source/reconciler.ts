@@ -33,7 +33,7 @@ import { addFinalizer, removeFinalizer } from '../runtime/finalizers.js';
 import type { Informer } from '../runtime/informer.js';
 import { errorMessage } from '../runtime/logger.js';
 import type { Metrics } from '../runtime/metrics.js';
-import { patchStatus } from '../runtime/status.js';
+import { recordReconcile } from '../runtime/status.js';
 import { authFromSecret } from './git/auth.js';
 import { type CheckoutResult, type GitAuth, type GitBackend, isGitError, type RefSpec } from './git/types.js';
 import { loadIgnoreFilter } from './ignore.js';
@@ -95,25 +95,7 @@ export class GitRepositoryReconciler {
     const original = JSON.stringify(obj.status ?? {});
     const outcome = await this.reconcileSource(obj, req);
     this.summarize(obj, outcome);
-    if (JSON.stringify(obj.status) !== original) {
-      await patchStatus(
-        this.deps.client,
-        GitRepositoryType,
-        obj.metadata.namespace,
-        obj.metadata.name,
-        obj.status ?? {},
-      );
-    }
-    this.deps.metrics.setReady(
-      'GitRepository',
-      obj.metadata.namespace ?? '',
-      obj.metadata.name,
-      obj.status?.conditions?.find((c) => c.type === 'Ready')?.status,
-    );
-    this.deps.metrics.gotkReconcileDuration.observe(
-      { kind: 'GitRepository', name: obj.metadata.name, namespace: obj.metadata.namespace ?? '' },
-      (Date.now() - started) / 1000,
-    );
+    await recordReconcile(this.deps.client, this.deps.metrics, GitRepositoryType, obj, original, started);
     await this.recordEvents(obj, outcome);
 
     if (outcome.kind === 'failed') {
