@@ -4,7 +4,7 @@
 // same bytes, so the sha256 digest identifies the content.
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { lstat, readdir, rename, rm } from 'node:fs/promises';
+import { lstat, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -105,15 +105,27 @@ function splitName(name: string): { prefix: string; base: string } | undefined {
   return Buffer.byteLength(base) <= 100 && Buffer.byteLength(prefix) <= 155 ? { prefix, base } : undefined;
 }
 
-async function* tarStream(root: string, entries: Entry[]): AsyncGenerator<Buffer> {
+/** Small files are read whole; larger ones streamed. */
+const WHOLE_FILE_LIMIT = 4 * 1024 * 1024;
+/** Output is handed to gzip in batches of about this size: thousands of tiny chunks cost more than the compression. */
+const BATCH = 1024 * 1024;
+
+async function* fileChunks(path: string, size: number): AsyncGenerator<Buffer> {
+  if (size <= WHOLE_FILE_LIMIT) {
+    yield await readFile(path);
+    return;
+  }
+  for await (const chunk of createReadStream(path)) yield chunk as Buffer;
+}
+
+async function* tarEntries(root: string, entries: Entry[]): AsyncGenerator<Buffer> {
   for (const e of entries) {
     const name = e.dir ? `${e.rel}/` : e.rel;
     if (!splitName(name)) yield* paxPath(name);
     yield header(name, e.size, e.mode, e.dir ? '5' : '0');
     if (e.dir) continue;
     let written = 0;
-    for await (const chunk of createReadStream(join(root, e.rel))) {
-      const buf = chunk as Buffer;
+    for await (const buf of fileChunks(join(root, e.rel), e.size)) {
       // A file that grew while archiving would corrupt the tar; never write past the header size.
       const take = buf.subarray(0, Math.max(0, e.size - written));
       written += take.length;
@@ -123,6 +135,21 @@ async function* tarStream(root: string, entries: Entry[]): AsyncGenerator<Buffer
     yield padding(e.size);
   }
   yield Buffer.alloc(BLOCK * 2);
+}
+
+async function* tarStream(root: string, entries: Entry[]): AsyncGenerator<Buffer> {
+  let pending: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of tarEntries(root, entries)) {
+    pending.push(chunk);
+    size += chunk.length;
+    if (size >= BATCH) {
+      yield Buffer.concat(pending, size);
+      pending = [];
+      size = 0;
+    }
+  }
+  if (size) yield Buffer.concat(pending, size);
 }
 
 /** Writes the archive of `root` to `dest` atomically (temp file + rename) and returns its digest. */
