@@ -8,6 +8,7 @@ import { type Deadline, deadline } from './deadline.js';
 import { NodeHttpClient } from './http-client.js';
 import { commitSignature, messageSubject, tagSignature } from './objects.js';
 import {
+  describePlan,
   planRef,
   type RefPlan,
   type RemoteRefs,
@@ -215,23 +216,6 @@ async function fetchCommit(
 function isWantRejected(err: unknown): boolean {
   const msg = String((err as Error)?.message ?? err);
   return /not our ref|unadvertised object|upload-pack: not our ref|want .* not valid/i.test(msg);
-}
-
-function describePlan(plan: RefPlan): string {
-  switch (plan.kind) {
-    case 'branch':
-      return `branch '${plan.branch}'`;
-    case 'tag':
-      return `tag '${plan.tag}'`;
-    case 'semver':
-      return `semver '${plan.range}'`;
-    case 'name':
-      return `ref '${plan.name}'`;
-    case 'commit':
-      return `commit '${plan.commit}'`;
-    case 'head':
-      return 'default branch';
-  }
 }
 
 // --- connection setup and error classification ----------------------------------------------

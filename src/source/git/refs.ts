@@ -204,3 +204,21 @@ export function pickSemverTag(range: string, tags: readonly string[]): string | 
   }
   return best?.tag;
 }
+
+/** The ref a plan follows, for error messages. */
+export function describePlan(plan: RefPlan): string {
+  switch (plan.kind) {
+    case 'branch':
+      return `branch '${plan.branch}'`;
+    case 'tag':
+      return `tag '${plan.tag}'`;
+    case 'semver':
+      return `semver '${plan.range}'`;
+    case 'name':
+      return `ref '${plan.name}'`;
+    case 'commit':
+      return `commit '${plan.commit}'`;
+    case 'head':
+      return 'default branch';
+  }
+}

@@ -10,6 +10,7 @@ import { secretValues } from './auth.js';
 import { type Deadline, deadline } from './deadline.js';
 import { commitSignature, messageSubject, tagSignature } from './objects.js';
 import {
+  describePlan,
   planRef,
   type RefPlan,
   type RemoteRefs,
@@ -194,23 +195,6 @@ async function fetchCommit(
       'RefNotFound',
       `commit '${commit}' not found${branch ? ` on branch '${branch}'` : ''} in ${s.redacted}`,
     );
-  }
-}
-
-function describePlan(plan: RefPlan): string {
-  switch (plan.kind) {
-    case 'branch':
-      return `branch '${plan.branch}'`;
-    case 'tag':
-      return `tag '${plan.tag}'`;
-    case 'semver':
-      return `semver '${plan.range}'`;
-    case 'name':
-      return `ref '${plan.name}'`;
-    case 'commit':
-      return `commit '${plan.commit}'`;
-    case 'head':
-      return 'default branch';
   }
 }
 
