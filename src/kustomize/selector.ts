@@ -15,7 +15,20 @@ export interface Selector {
 
 export function parseSelector(v: Json | undefined, where: string): Selector | undefined {
   if (v === undefined || v === null) return undefined;
-  if (!isObject(v)) throw new KustomizeError(`${where}: target must be a map`);
+  return parseSelectorFields(v, where, 'target');
+}
+
+/**
+ * The selector fields of a map. `extra` handles fields a caller allows besides them (it answers
+ * false for an unknown field); `noun` names the map in errors ("target", "selector").
+ */
+export function parseSelectorFields(
+  v: Json,
+  where: string,
+  noun: string,
+  extra: (key: string, value: string, s: Selector) => boolean = () => false,
+): Selector {
+  if (!isObject(v)) throw new KustomizeError(`${where}: ${noun} must be a map`);
   const s: Selector = {};
   for (const [k, val] of Object.entries(v)) {
     if (val === null) continue;
@@ -31,7 +44,7 @@ export function parseSelector(v: Json | undefined, where: string): Selector | un
         s[k] = str;
         break;
       default:
-        throw new KustomizeError(`${where}: unknown target field "${k}"`);
+        if (!extra(k, str, s)) throw new KustomizeError(`${where}: unknown ${noun} field "${k}"`);
     }
   }
   return s;

@@ -8,19 +8,11 @@ import {
   type ResId,
   type Resource,
 } from '../resource.js';
-import { parseLabelSelector } from '../selector.js';
+import { parseLabelSelector, parseSelectorFields, type Selector } from '../selector.js';
 import { type Json, type JsonObject, parseYamlStream } from '../yaml.js';
 import { lookupFields, splitFieldPath } from './field-path.js';
 
-interface IdSelector {
-  group?: string;
-  version?: string;
-  kind?: string;
-  name?: string;
-  namespace?: string;
-  labelSelector?: string;
-  annotationSelector?: string;
-}
+type IdSelector = Selector;
 
 interface FieldOptions {
   delimiter?: string;
@@ -42,35 +34,16 @@ export interface Replacement {
 }
 
 function parseIdSelector(v: Json | undefined, w: string): IdSelector {
-  if (!isObject(v)) throw new KustomizeError(`${w}: selector must be a map`);
-  const s: IdSelector = {};
-  for (const [k, val] of Object.entries(v)) {
-    if (val === null) continue;
-    const str = String(val);
-    switch (k) {
-      case 'group':
-      case 'version':
-      case 'kind':
-      case 'name':
-      case 'namespace':
-      case 'labelSelector':
-      case 'annotationSelector':
-        s[k] = str;
-        break;
-      case 'apiVersion': {
-        const gv = parseApiVersion(str);
-        s.group = gv.group;
-        s.version = gv.version;
-        break;
-      }
-      case 'fieldPath':
-      case 'options':
-        break;
-      default:
-        throw new KustomizeError(`${w}: unknown selector field "${k}"`);
+  return parseSelectorFields(v ?? null, w, 'selector', (k, str, s) => {
+    if (k === 'apiVersion') {
+      const gv = parseApiVersion(str);
+      s.group = gv.group;
+      s.version = gv.version;
+      return true;
     }
-  }
-  return s;
+    // Read by the caller from the source/target map itself.
+    return k === 'fieldPath' || k === 'options';
+  });
 }
 
 function parseOptions(v: Json | undefined): FieldOptions | undefined {
