@@ -128,6 +128,12 @@ export class KustomizationReconciler {
     );
   }
 
+  /** Removes the extracted artifacts and closes the impersonated/remote clients (on shutdown). */
+  close(): void {
+    this.artifacts.close();
+    this.deps.clients.close();
+  }
+
   reconcile = async (req: ReconcileRequest): Promise<ReconcileResult> => {
     const cached = this.deps.kustomizations.get(req.key);
     if (!cached) {

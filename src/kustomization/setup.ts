@@ -77,6 +77,12 @@ export function setupKustomizeController(
     metrics: manager.metrics,
     options: opts,
   });
+  // Stopped after the workers have drained, so no reconcile still reads an extracted tree.
+  manager.addRunnable({
+    name: 'kustomization-cleanup',
+    start: async () => undefined,
+    stop: async () => reconciler.close(),
+  });
   const controller = manager.addController<Kustomization>(KustomizationType, {
     name: 'kustomization',
     reconcile: reconciler.reconcile,
