@@ -144,7 +144,8 @@ describe('runtime on a shared cluster', () => {
         `retry ${i + 1} came after ${gaps[i]} ms, expected ≥ ${100 * 2 ** i}`,
       );
     }
-    assert.ok(gaps[3]! > gaps[0]! * 4, `delays should grow: ${gaps.join(', ')}`);
+    // Only lower bounds: a loaded machine may run any retry late, so comparing one gap with
+    // another fails spuriously (CI saw 241, 201, 401, 800 ms for 100, 200, 400, 800).
     await delay(500);
     assert.equal(attempts.length, 5, 'no retries after success');
     assert.equal(
