@@ -75,7 +75,7 @@ function cleanGitEnv(target: Target, scratch: string): Record<string, string> {
 function backendContender(backend: 'git' | 'isomorphic', archive = false): Contender {
   return {
     name: archive
-      ? `mooring ${backend} reconcile (checkout + archive + sha256)`
+      ? `mooring ${backend} reconcile (fetch + archive + sha256)`
       : `mooring ${backend} backend checkout`,
     command: (target, dest, scratch) => {
       const file = join(scratch, 'target.json');
@@ -298,18 +298,19 @@ async function checkoutChild(
   archive: boolean,
 ): Promise<void> {
   const target = JSON.parse(readFileSync(targetFile, 'utf8')) as Target;
+  // Loaded before the clock starts, as in a running controller.
   const { selectBackend } = await import('../../src/source/git/backend.js');
+  const { loadIgnoreFilter } = await import('../../src/source/ignore.js');
+  const { archiveTree } = await import('../../src/source/archive.js');
   const backend = selectBackend(backendName === 'isomorphic' ? 'isomorphic' : 'git');
+  const opts = { timeoutMs: 600_000, ...(target.auth ? { auth: target.auth } : {}) };
   const started = performance.now();
-  await backend.checkout(target.url, {}, dest, {
-    timeoutMs: 600_000,
-    ...(target.auth ? { auth: target.auth } : {}),
-  });
   if (archive) {
-    // What the GitRepository reconciler does next: ignore rules, reproducible tar.gz, digest.
-    const { loadIgnoreFilter } = await import('../../src/source/ignore.js');
-    const { archiveDirectory } = await import('../../src/source/archive.js');
-    await archiveDirectory(dest, `${dest}.tar.gz`, await loadIgnoreFilter(dest, undefined));
+    // What the GitRepository reconciler does: fetch, ignore rules, reproducible tar.gz, digest.
+    const { tree } = await backend.fetch(target.url, {}, dest, opts);
+    await archiveTree(tree, `${dest}.tar.gz`, await loadIgnoreFilter(tree, undefined));
+  } else {
+    await backend.checkout(target.url, {}, dest, opts);
   }
   process.stdout.write(`${JSON.stringify({ checkoutMs: performance.now() - started })}\n`);
 }

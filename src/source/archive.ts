@@ -1,15 +1,13 @@
 // Reproducible tar.gz of a directory: entries sorted, only regular files and directories (symlinks
 // and devices dropped), owners zeroed, times zeroed, modes normalised (0600 files, 0700
-// executables, 0750 directories, as Flux), gzip without a timestamp. The same tree always gives the
+// executables, 0750 directories, as Flux), gzip without a timestamp (see pgzip.ts). The same tree always gives the
 // same bytes, so the sha256 digest identifies the content.
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { lstat, readdir, readFile, rename, rm } from 'node:fs/promises';
-import { join, posix } from 'node:path';
-import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
+import { open, rename, rm } from 'node:fs/promises';
+import { posix } from 'node:path';
 import type { IgnoreFilter } from './ignore.js';
+import { ParallelGzip } from './pgzip.js';
+import { ByteReader, DirectoryTree, type SourceTree, type TreeEntry } from './tree.js';
 
 export interface ArchiveResult {
   /** `sha256:<hex>` of the compressed bytes. */
@@ -18,36 +16,33 @@ export interface ArchiveResult {
   files: number;
 }
 
-interface Entry {
-  rel: string;
-  dir: boolean;
-  size: number;
-  mode: number;
-}
-
 const BLOCK = 512;
+/**
+ * Level 1 compressed in parallel: a 40 MB tree archives about 6× faster than single-threaded
+ * level 6, for an artifact about 10% larger — artifacts travel inside the cluster, the reconcile
+ * is waited on.
+ */
+const GZIP_LEVEL = 1;
 
-async function collect(
-  root: string,
-  filter: IgnoreFilter | undefined,
-  rel = '',
-  out: Entry[] = [],
-): Promise<Entry[]> {
-  const names = (await readdir(join(root, rel))).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  for (const name of names) {
-    const childRel = rel ? `${rel}/${name}` : name;
-    const st = await lstat(join(root, childRel));
-    if (st.isDirectory()) {
-      if (filter?.ignores(`${childRel}/`)) continue;
-      out.push({ rel: childRel, dir: true, size: 0, mode: 0o750 });
-      await collect(root, filter, childRel, out);
-    } else if (st.isFile()) {
-      if (filter?.ignores(childRel)) continue;
-      out.push({ rel: childRel, dir: false, size: st.size, mode: st.mode & 0o100 ? 0o700 : 0o600 });
+/**
+ * The entries the archive holds: everything but what the ignore rules exclude, and nothing
+ * inside an excluded directory.
+ */
+function selectEntries(entries: TreeEntry[], filter: IgnoreFilter | undefined): TreeEntry[] {
+  if (!filter) return entries;
+  const excludedDirs = new Set<string>();
+  const insideExcluded = (path: string) => {
+    for (let cut = path.lastIndexOf('/'); cut > 0; cut = path.lastIndexOf('/', cut - 1)) {
+      if (excludedDirs.has(path.slice(0, cut))) return true;
     }
-    // symlinks, sockets, devices: never archived
-  }
-  return out;
+    return false;
+  };
+  return entries.filter((e) => {
+    if (insideExcluded(e.path)) return false;
+    if (!filter.ignores(e.dir ? `${e.path}/` : e.path)) return true;
+    if (e.dir) excludedDirs.add(e.path);
+    return false;
+  });
 }
 
 function octal(n: number, width: number): string {
@@ -105,81 +100,72 @@ function splitName(name: string): { prefix: string; base: string } | undefined {
   return Buffer.byteLength(base) <= 100 && Buffer.byteLength(prefix) <= 155 ? { prefix, base } : undefined;
 }
 
-/** Small files are read whole; larger ones streamed. */
-const WHOLE_FILE_LIMIT = 4 * 1024 * 1024;
-/** Output is handed to gzip in batches of about this size: thousands of tiny chunks cost more than the compression. */
+/** Tar bytes handed to the compressor at once. */
 const BATCH = 1024 * 1024;
 
-async function* fileChunks(path: string, size: number): AsyncGenerator<Buffer> {
-  if (size <= WHOLE_FILE_LIMIT) {
-    yield await readFile(path);
-    return;
-  }
-  for await (const chunk of createReadStream(path)) yield chunk as Buffer;
-}
-
-async function* tarEntries(root: string, entries: Entry[]): AsyncGenerator<Buffer> {
-  for (const e of entries) {
-    const name = e.dir ? `${e.rel}/` : e.rel;
-    if (!splitName(name)) yield* paxPath(name);
-    yield header(name, e.size, e.mode, e.dir ? '5' : '0');
-    if (e.dir) continue;
-    let written = 0;
-    for await (const buf of fileChunks(join(root, e.rel), e.size)) {
-      // A file that grew while archiving would corrupt the tar; never write past the header size.
-      const take = buf.subarray(0, Math.max(0, e.size - written));
-      written += take.length;
-      yield take;
-    }
-    if (written < e.size) throw new Error(`file ${e.rel} shrank while it was archived`);
-    yield padding(e.size);
-  }
-  yield Buffer.alloc(BLOCK * 2);
-}
-
-async function* tarStream(root: string, entries: Entry[]): AsyncGenerator<Buffer> {
+async function* tarStream(tree: SourceTree, entries: TreeEntry[]): AsyncGenerator<Buffer> {
+  const contents = new ByteReader(tree.contents(entries.filter((e) => !e.dir)));
   let pending: Buffer[] = [];
   let size = 0;
-  for await (const chunk of tarEntries(root, entries)) {
-    pending.push(chunk);
-    size += chunk.length;
-    if (size >= BATCH) {
-      yield Buffer.concat(pending, size);
-      pending = [];
-      size = 0;
+  const add = (b: Buffer) => {
+    pending.push(b);
+    size += b.length;
+  };
+  const flush = () => {
+    const batch = Buffer.concat(pending, size);
+    pending = [];
+    size = 0;
+    return batch;
+  };
+  for (const e of entries) {
+    const name = e.dir ? `${e.path}/` : e.path;
+    if (!splitName(name)) for (const b of paxPath(name)) add(b);
+    const mode = e.dir ? 0o750 : e.executable ? 0o700 : 0o600;
+    add(header(name, e.size, mode, e.dir ? '5' : '0'));
+    if (e.dir) continue;
+    for await (const chunk of contents.take(e.size)) {
+      add(chunk);
+      if (size >= BATCH) yield flush();
     }
+    add(padding(e.size));
   }
-  if (size) yield Buffer.concat(pending, size);
+  add(Buffer.alloc(BLOCK * 2));
+  yield flush();
 }
 
-/** Writes the archive of `root` to `dest` atomically (temp file + rename) and returns its digest. */
-export async function archiveDirectory(
-  root: string,
+/** Writes the archive of `tree` to `dest` atomically (temp file + rename) and returns its digest. */
+export async function archiveTree(
+  tree: SourceTree,
   dest: string,
   filter?: IgnoreFilter,
 ): Promise<ArchiveResult> {
-  const entries = await collect(root, filter);
+  const entries = selectEntries(await tree.entries(), filter);
   const hash = createHash('sha256');
   let size = 0;
-  const measure = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      hash.update(chunk);
-      size += chunk.length;
-      done(null, chunk);
-    },
-  });
   const tmp = `${dest}.tmp-${process.pid}-${Date.now()}`;
+  const out = await open(tmp, 'wx', 0o600);
   try {
-    await pipeline(
-      Readable.from(tarStream(root, entries)),
-      createGzip({ level: 6 }),
-      measure,
-      createWriteStream(tmp, { mode: 0o600 }),
+    const gzip = new ParallelGzip(
+      async (chunk) => {
+        hash.update(chunk);
+        size += chunk.length;
+        await out.write(chunk);
+      },
+      { level: GZIP_LEVEL },
     );
+    for await (const chunk of tarStream(tree, entries)) await gzip.write(chunk);
+    await gzip.end();
+    await out.close();
     await rename(tmp, dest);
   } catch (err) {
+    await out.close().catch(() => {});
     await rm(tmp, { force: true });
     throw err;
   }
   return { digest: `sha256:${hash.digest('hex')}`, size, files: entries.filter((e) => !e.dir).length };
+}
+
+/** archiveTree of a directory on disk. */
+export function archiveDirectory(root: string, dest: string, filter?: IgnoreFilter): Promise<ArchiveResult> {
+  return archiveTree(new DirectoryTree(root), dest, filter);
 }

@@ -1,9 +1,9 @@
-// Which files of a checkout go into the artifact, with Flux's rules: VCS and default exclusions,
+// Which files of a source tree go into the artifact, with Flux's rules: VCS and default exclusions,
 // then every `.sourceignore` (patterns relative to its own directory), then `spec.ignore`; later
 // patterns win, so `!pattern` in spec.ignore can bring a default exclusion back.
-import { readdir, readFile } from 'node:fs/promises';
-import { join, posix } from 'node:path';
+import { posix } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
+import { compareTreePaths, DirectoryTree, type SourceTree } from './tree.js';
 
 export const VCS_PATTERNS = ['.git/', '.gitignore', '.gitmodules', '.gitattributes'];
 
@@ -60,28 +60,38 @@ export interface IgnoreFilter {
   ignores(relPath: string): boolean;
 }
 
-/** Collects `.sourceignore` patterns from the whole tree (skipping .git), in walk order. */
-async function sourceIgnorePatterns(root: string, rel = ''): Promise<string[]> {
+/**
+ * `.sourceignore` patterns from the whole tree: a directory's own file before those of its
+ * subdirectories, each scoped to its directory.
+ */
+async function sourceIgnorePatterns(tree: SourceTree): Promise<string[]> {
+  const dirOf = (path: string) => (path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '');
+  const files = (await tree.entries())
+    .filter((e) => !e.dir && posix.basename(e.path) === SOURCE_IGNORE_FILE)
+    .sort((a, b) => compareTreePaths(dirOf(a.path), dirOf(b.path)));
+  if (!files.length) return [];
+  const chunks: Buffer[] = [];
+  for await (const chunk of tree.contents(files)) chunks.push(chunk);
+  const all = Buffer.concat(chunks);
   const out: string[] = [];
-  const entries = await readdir(join(root, rel), { withFileTypes: true });
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const file = entries.find((e) => e.isFile() && e.name === SOURCE_IGNORE_FILE);
-  if (file) {
-    const text = await readFile(join(root, rel, SOURCE_IGNORE_FILE), 'utf8');
-    out.push(...readPatterns(text).map((p) => scopePattern(p, rel)));
-  }
-  for (const e of entries) {
-    if (e.isDirectory() && e.name !== '.git')
-      out.push(...(await sourceIgnorePatterns(root, posix.join(rel, e.name))));
+  let offset = 0;
+  for (const f of files) {
+    const text = all.subarray(offset, offset + f.size).toString('utf8');
+    offset += f.size;
+    out.push(...readPatterns(text).map((p) => scopePattern(p, dirOf(f.path))));
   }
   return out;
 }
 
-export async function loadIgnoreFilter(root: string, specIgnore: string | undefined): Promise<IgnoreFilter> {
+/** The ignore rules of a tree (a directory on disk or a SourceTree) and of `spec.ignore`. */
+export async function loadIgnoreFilter(
+  tree: SourceTree | string,
+  specIgnore: string | undefined,
+): Promise<IgnoreFilter> {
   const ig: Ignore = ignore({ allowRelativePaths: true });
   ig.add(VCS_PATTERNS);
   ig.add(DEFAULT_EXCLUSIONS);
-  ig.add(await sourceIgnorePatterns(root));
+  ig.add(await sourceIgnorePatterns(typeof tree === 'string' ? new DirectoryTree(tree) : tree));
   if (specIgnore) ig.add(readPatterns(specIgnore));
   return { ignores: (relPath) => ig.ignores(relPath) };
 }

@@ -35,7 +35,14 @@ import { errorMessage } from '../runtime/logger.js';
 import type { Metrics } from '../runtime/metrics.js';
 import { recordReconcile } from '../runtime/status.js';
 import { authFromSecret } from './git/auth.js';
-import { type CheckoutResult, type GitAuth, type GitBackend, isGitError, type RefSpec } from './git/types.js';
+import {
+  type CheckoutResult,
+  type FetchedSource,
+  type GitAuth,
+  type GitBackend,
+  isGitError,
+  type RefSpec,
+} from './git/types.js';
 import { loadIgnoreFilter } from './ignore.js';
 import type { Storage } from './storage.js';
 import { pgpKeysFromSecret, VerificationError, verifyPgp } from './verify.js';
@@ -124,9 +131,10 @@ export class GitRepositoryReconciler {
       markReconciling(obj, GitRepositoryReason.Progressing, 'building artifact');
       const dir = await mkdtemp(join(this.deps.tmpDir ?? tmpdir(), 'mooring-checkout-'));
       try {
-        const checkout = await this.checkout(obj, ref, dir, opts);
-        const verifiedBy = await this.verify(obj, checkout);
-        await this.store(obj, checkout, dir);
+        const fetched = await this.fetch(obj, ref, dir, opts);
+        const verifiedBy = await this.verify(obj, fetched);
+        await this.store(obj, fetched);
+        const { tree: _, ...checkout } = fetched;
         return { kind: 'stored', checkout, verifiedBy };
       } finally {
         await rm(dir, { recursive: true, force: true });
@@ -219,13 +227,13 @@ export class GitRepositoryReconciler {
     return resolved && resolved.revision === artifact.revision ? artifact.revision : undefined;
   }
 
-  private async checkout(
+  private async fetch(
     obj: GitRepository,
     ref: RefSpec,
     dir: string,
-    opts: Parameters<GitBackend['checkout']>[3],
-  ): Promise<CheckoutResult> {
-    return this.gitCall(() => this.deps.git.checkout(obj.spec.url, ref, dir, opts));
+    opts: Parameters<GitBackend['fetch']>[3],
+  ): Promise<FetchedSource> {
+    return this.gitCall(() => this.deps.git.fetch(obj.spec.url, ref, dir, opts));
   }
 
   private async gitCall<T>(call: () => Promise<T>): Promise<T> {
@@ -283,16 +291,16 @@ export class GitRepositoryReconciler {
     }
   }
 
-  private async store(obj: GitRepository, checkout: CheckoutResult, dir: string): Promise<void> {
+  private async store(obj: GitRepository, checkout: FetchedSource): Promise<void> {
     const { namespace = 'default', name } = obj.metadata;
     try {
-      const filter = await loadIgnoreFilter(dir, obj.spec.ignore);
+      const filter = await loadIgnoreFilter(checkout.tree, obj.spec.ignore);
       const stored = await this.deps.storage.store(
         'GitRepository',
         namespace,
         name,
         checkout.commit,
-        dir,
+        checkout.tree,
         filter,
       );
       obj.status ??= {};

@@ -3,8 +3,9 @@
 import { lstat, mkdir, readdir, rename, rm, stat, symlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, posix, resolve, sep } from 'node:path';
-import { type ArchiveResult, archiveDirectory } from './archive.js';
+import { type ArchiveResult, archiveTree } from './archive.js';
 import type { IgnoreFilter } from './ignore.js';
+import { DirectoryTree, type SourceTree } from './tree.js';
 
 export interface StoredArtifact extends ArchiveResult {
   /** Relative to the storage root, '/'-separated. */
@@ -59,13 +60,13 @@ export class Storage {
     }
   }
 
-  /** Archives `srcDir` as the object's artifact `<sha>.tar.gz` and points latest.tar.gz at it. */
+  /** Archives `source` (a tree or a directory) as the object's artifact `<sha>.tar.gz` and points latest.tar.gz at it. */
   async store(
     kind: string,
     namespace: string,
     name: string,
     sha: string,
-    srcDir: string,
+    source: SourceTree | string,
     filter?: IgnoreFilter,
   ): Promise<StoredArtifact> {
     const rel = this.artifactPath(kind, namespace, name, `${sha}.tar.gz`);
@@ -73,7 +74,11 @@ export class Storage {
     if (!dest) throw new Error(`invalid artifact path ${rel}`);
     const dir = join(this.root, this.objectPath(kind, namespace, name));
     await mkdir(dir, { recursive: true, mode: 0o750 });
-    const result = await archiveDirectory(srcDir, dest, filter);
+    const result = await archiveTree(
+      typeof source === 'string' ? new DirectoryTree(source) : source,
+      dest,
+      filter,
+    );
     const link = join(dir, 'latest.tar.gz');
     const tmpLink = `${link}.tmp-${process.pid}`;
     await rm(tmpLink, { force: true });

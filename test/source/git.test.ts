@@ -2,9 +2,11 @@
 // every ref kind, revision strings, resolve() without a fetch, auth and host-key failures,
 // unreachable and stalled servers, CA certificates, and secret-free error messages.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { archiveDirectory, archiveTree } from '../../src/source/archive.js';
 import { IsomorphicGitBackend } from '../../src/source/git/isomorphic.js';
 import { SystemGitBackend } from '../../src/source/git/system.js';
 import {
@@ -14,11 +16,13 @@ import {
   type GitErrorReason,
   type RefSpec,
 } from '../../src/source/git/types.js';
+import { loadIgnoreFilter } from '../../src/source/ignore.js';
 import {
   commitFiles,
   freePort,
   type GitHttpServer,
   type GitTestServer,
+  git,
   makeRepo,
   type Repo,
   type SshGitServer,
@@ -436,3 +440,99 @@ for (const makeBackend of backends) {
     });
   });
 }
+
+describe('fetched trees (what the reconciler archives)', () => {
+  // Names whose order differs between a plain sort and Git's tree order ('a' vs 'a-b' vs 'a.b'),
+  // an executable, a symlink, a submodule, nested .sourceignore files, a file read in chunks,
+  // an empty file, spaces and non-ASCII names.
+  let url: string;
+  before(async () => {
+    const work = tempDir('mooring-git-tree-');
+    scratchDirs.push(work);
+    const files: Record<string, string | Buffer> = {
+      'a/b.yaml': 'kind: A\n',
+      'a-b/c.yaml': 'kind: B\n',
+      'a.b': 'dot\n',
+      'deploy/app one.yaml': 'kind: C\n',
+      'deploy/ünïcode.yaml': 'kind: D\n',
+      'deploy/empty.yaml': '',
+      'deploy/.sourceignore': '*.tmp\n',
+      'deploy/scratch.tmp': 'ignored\n',
+      'deploy/nested/deep/x.tmp': 'ignored too\n',
+      'deploy/nested/deep/keep.yaml': 'kept\n',
+      '.sourceignore': '/docs/\n',
+      'docs/readme.md': 'ignored dir\n',
+      'run.sh': '#!/bin/sh\necho hi\n',
+      'big/blob.bin': Buffer.alloc(1_500_000, 7),
+    };
+    const g = (args: string[]) => git(args, { cwd: work });
+    await g(['init', '-q', '--initial-branch=main', '.']);
+    for (const [path, content] of Object.entries(files)) {
+      mkdirSync(dirname(join(work, path)), { recursive: true });
+      writeFileSync(join(work, path), content);
+    }
+    chmodSync(join(work, 'run.sh'), 0o755);
+    symlinkSync('/etc/passwd', join(work, 'escape'));
+    await g(['add', '-A']);
+    await g(['update-index', '--add', '--cacheinfo', `160000,${'1'.repeat(40)},vendor/sub`]);
+    await g(['commit', '-q', '-m', 'tree']);
+    const bare = join(fx.root, 'tree.git');
+    await git(['clone', '-q', '--bare', work, bare]);
+    url = fx.anon.url('tree.git');
+  });
+
+  it('both backends give the same entries and archive bytes as an archive of the checkout', async () => {
+    const digests = new Set<string>();
+    for (const makeBackend of backends) {
+      const backend = makeBackend();
+      const fetched = await backend.fetch(url, {}, join(scratch(), 'f'), { timeoutMs: 30_000 });
+      const checkoutDir = join(scratch(), 'c');
+      await backend.checkout(url, {}, checkoutDir, { timeoutMs: 30_000 });
+      const out = scratch();
+      const fromFetch = await archiveTree(
+        fetched.tree,
+        join(out, 'fetch.tar.gz'),
+        await loadIgnoreFilter(fetched.tree, undefined),
+      );
+      const fromDisk = await archiveDirectory(
+        checkoutDir,
+        join(out, 'disk.tar.gz'),
+        await loadIgnoreFilter(checkoutDir, undefined),
+      );
+      assert.equal(fromFetch.digest, fromDisk.digest, `${backend.name}: fetched tree = checkout`);
+      digests.add(fromFetch.digest);
+      const listing = execFileSync('tar', ['-tvzf', join(out, 'fetch.tar.gz')]).toString();
+      const names = listing
+        .trim()
+        .split('\n')
+        .map((l) => l.split(/ +/).slice(5).join(' '));
+      assert.deepEqual(names, [
+        '.sourceignore',
+        'a/',
+        'a/b.yaml',
+        'a-b/',
+        'a-b/c.yaml',
+        'a.b',
+        'big/',
+        'big/blob.bin',
+        'deploy/',
+        'deploy/.sourceignore',
+        'deploy/app one.yaml',
+        'deploy/empty.yaml',
+        'deploy/nested/',
+        'deploy/nested/deep/',
+        'deploy/nested/deep/keep.yaml',
+        'deploy/ünïcode.yaml',
+        'run.sh',
+        'vendor/',
+        'vendor/sub/',
+      ]);
+      assert.match(listing, /^-rwx------ 0\/0 +18 .* run\.sh$/m);
+      const blob = execFileSync('tar', ['-xzOf', join(out, 'fetch.tar.gz'), 'big/blob.bin'], {
+        maxBuffer: 4 * 1024 * 1024,
+      });
+      assert.ok(blob.equals(Buffer.alloc(1_500_000, 7)), 'large file intact');
+    }
+    assert.equal(digests.size, 1, 'one revision, one artifact, whichever backend fetched it');
+  });
+});

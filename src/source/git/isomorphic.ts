@@ -3,6 +3,7 @@
 // fresh shallow fetch into a new repository: its incremental fetch re-downloads everything.
 import * as fs from 'node:fs';
 import git from 'isomorphic-git';
+import { DirectoryTree } from '../tree.js';
 import { secretValues } from './auth.js';
 import { type Deadline, deadline } from './deadline.js';
 import { NodeHttpClient } from './http-client.js';
@@ -18,7 +19,15 @@ import {
   shortRefName,
 } from './refs.js';
 import { SSH_PLACEHOLDER_URL, SshTransport } from './ssh-transport.js';
-import type { CheckoutResult, GitAuth, GitBackend, GitOptions, RefSpec, ResolvedRevision } from './types.js';
+import type {
+  CheckoutResult,
+  FetchedSource,
+  GitAuth,
+  GitBackend,
+  GitOptions,
+  RefSpec,
+  ResolvedRevision,
+} from './types.js';
 import { GitError } from './types.js';
 import { type GitUrl, parseGitUrl, scrub } from './url.js';
 
@@ -50,6 +59,9 @@ export class IsomorphicGitBackend implements GitBackend {
   async checkout(url: string, ref: RefSpec, dir: string, opts: GitOptions): Promise<CheckoutResult> {
     const plan = planRef(ref);
     return withConnection(url, opts, (c) => checkoutIn(c, plan, dir));
+  }
+  async fetch(url: string, ref: RefSpec, dir: string, opts: GitOptions): Promise<FetchedSource> {
+    return { ...(await this.checkout(url, ref, dir, opts)), tree: new DirectoryTree(dir) };
   }
 }
 

@@ -19,7 +19,16 @@ import {
   resolvePlan,
   shortRefName,
 } from './refs.js';
-import type { CheckoutResult, GitAuth, GitBackend, GitOptions, RefSpec, ResolvedRevision } from './types.js';
+import { GitObjectTree } from './tree.js';
+import type {
+  CheckoutResult,
+  FetchedSource,
+  GitAuth,
+  GitBackend,
+  GitOptions,
+  RefSpec,
+  ResolvedRevision,
+} from './types.js';
 import { GitError } from './types.js';
 import { type GitUrl, parseGitUrl, scrub } from './url.js';
 
@@ -56,18 +65,42 @@ export class SystemGitBackend implements GitBackend {
 
   async checkout(url: string, ref: RefSpec, dir: string, opts: GitOptions): Promise<CheckoutResult> {
     const plan = planRef(ref);
-    return withSession(this.gitPath, url, opts, (s) => checkoutIn(s, plan, dir));
+    return withSession(this.gitPath, url, opts, (s) => checkoutIn(s, plan, dir, true));
+  }
+
+  /** No working tree: the archive reads the commit's objects (writing 3,000 files only to read them back costs more than the fetch's own checkout). */
+  async fetch(url: string, ref: RefSpec, dir: string, opts: GitOptions): Promise<FetchedSource> {
+    const plan = planRef(ref);
+    const result = await withSession(this.gitPath, url, opts, (s) => checkoutIn(s, plan, dir, false));
+    return { ...result, tree: new GitObjectTree(this.gitPath, join(dir, '.git'), result.commit) };
   }
 }
 
-async function checkoutIn(s: Session, plan: RefPlan, dir: string): Promise<CheckoutResult> {
+async function checkoutIn(
+  s: Session,
+  plan: RefPlan,
+  dir: string,
+  worktree: boolean,
+): Promise<CheckoutResult> {
   mkdirSync(dir, { recursive: true });
   let shortRef: string;
   let target: string; // what to check out: a local ref or a SHA
   if (plan.kind === 'head') {
     // clone learns the default branch from the HEAD symref in the same connection.
     await s.git(
-      ['clone', '-q', '--depth', '1', '--no-tags', '--single-branch', '--template=', '--', s.url, dir],
+      [
+        'clone',
+        '-q',
+        '--depth',
+        '1',
+        '--no-tags',
+        '--single-branch',
+        '--template=',
+        ...(worktree ? [] : ['--no-checkout']),
+        '--',
+        s.url,
+        dir,
+      ],
       {
         op: 'clone',
       },
@@ -97,10 +130,12 @@ async function checkoutIn(s: Session, plan: RefPlan, dir: string): Promise<Check
       );
       target = FETCHED_REF;
     }
-    await s.git(['-c', 'advice.detachedHead=false', 'checkout', '-q', '--detach', target, '--'], {
-      cwd: dir,
-      op: 'checkout',
-    });
+    if (worktree) {
+      await s.git(['-c', 'advice.detachedHead=false', 'checkout', '-q', '--detach', target, '--'], {
+        cwd: dir,
+        op: 'checkout',
+      });
+    }
   }
 
   // One process reads what the ref points to (a tag object or the commit) and the commit.

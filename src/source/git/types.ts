@@ -1,6 +1,7 @@
 // The Git access contract used by the GitRepository reconciler. Two backends implement it
 // (system git and isomorphic-git); both must behave identically for every case in
 // test/source/git*.test.ts.
+import type { SourceTree } from '../tree.js';
 
 /** Credentials built from a GitRepository's `spec.secretRef` (see auth.ts `authFromSecret`). */
 export interface GitAuth {
@@ -83,6 +84,15 @@ export interface GitBackend {
   resolve(url: string, ref: RefSpec, opts: GitOptions): Promise<ResolvedRevision | undefined>;
   /** Shallow checkout of exactly one commit into `dir` (empty or missing). Throws GitError. */
   checkout(url: string, ref: RefSpec, dir: string, opts: GitOptions): Promise<CheckoutResult>;
+  /**
+   * What the reconciler needs: the commit fetched into `dir` (empty or missing) and its files as
+   * a SourceTree. A backend may skip writing a working tree (system git reads the objects).
+   */
+  fetch(url: string, ref: RefSpec, dir: string, opts: GitOptions): Promise<FetchedSource>;
+}
+
+export interface FetchedSource extends CheckoutResult {
+  tree: SourceTree;
 }
 
 export type GitErrorReason =
