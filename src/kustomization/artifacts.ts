@@ -34,6 +34,11 @@ export class ArtifactCache {
     this.root = mkdtempSync(join(parent, 'mooring-artifacts-'));
   }
 
+  /** True when the artifact is extracted here or being fetched (acquire will not start a download). */
+  has(digest: string): boolean {
+    return this.entries.has(digest);
+  }
+
   /** The extracted tree of the artifact with this digest; call release() when done reading. */
   async acquire(url: string, digest: string, signal?: AbortSignal): Promise<ArtifactLease> {
     let entry = this.entries.get(digest);

@@ -31,7 +31,7 @@ import {
 } from '../api/kustomization.js';
 import { FINALIZER, reconcileRequestedAt } from '../api/meta.js';
 import { ApplyCache } from '../apply/cache.js';
-import type { ChangeSet } from '../apply/changeset.js';
+import { ChangeSet } from '../apply/changeset.js';
 import { entryRef, type InventoryEntry, staleEntries } from '../apply/inventory.js';
 import { delay } from '../apply/limit.js';
 import { ownerLabelsFor, ResourceManager } from '../apply/manager.js';
@@ -119,6 +119,9 @@ export class KustomizationReconciler {
 
   private readonly artifacts: ArtifactCache;
 
+  /** Per Kustomization: the manifests' digest and outcome of its last full, successful apply. */
+  private readonly lastApplied = new Map<string, { digest: string; changeSet: ChangeSet; at: number }>();
+
   constructor(private readonly deps: KustomizationReconcilerDeps) {
     const host = process.env.SOURCE_CONTROLLER_LOCALHOST;
     this.artifacts = new ArtifactCache(
@@ -138,6 +141,7 @@ export class KustomizationReconciler {
     const cached = this.deps.kustomizations.get(req.key);
     if (!cached) {
       this.caches.delete(req.key);
+      this.lastApplied.delete(req.key);
       return {};
     }
     const obj = structuredClone(cached);
@@ -195,26 +199,14 @@ export class KustomizationReconciler {
       this.checkDependencies(obj, revision);
 
       const timeoutMs = getTimeout(obj);
-      if (
-        obj.status?.lastAppliedRevision !== revision ||
-        obj.status?.observedGeneration !== obj.metadata.generation
-      ) {
-        // A new revision or spec: show progress while we work (kstatus: InProgress).
-        markReconciling(
-          obj,
-          KustomizationReason.Progressing,
-          `Fetching manifests for revision ${revision} with a timeout of ${formatDuration(timeoutMs)}`,
-        );
-        markUnknown(obj, ConditionType.Ready, KustomizationReason.Progressing, 'Reconciliation in progress');
-        obj.status!.lastAttemptedRevision = revision;
-        await patchStatus(
-          this.deps.client,
-          KustomizationType,
-          obj.metadata.namespace,
-          obj.metadata.name,
-          obj.status ?? {},
-        );
-      }
+      const mayShortCut = this.mayShortCut(obj, revision);
+      let progressing = async () => {
+        progressing = async () => undefined;
+        await this.markProgressing(obj, revision!, timeoutMs);
+      };
+      // A download can take a while: show it. An artifact already here is built first, so that
+      // a revision that leaves this Kustomization unchanged writes no progress status.
+      if (!this.artifacts.has(artifact.digest)) await progressing();
 
       const t0 = Date.now();
       const artifactTree = await this.fetch(artifact.url, artifact.digest, req.signal);
@@ -223,7 +215,24 @@ export class KustomizationReconciler {
         const dir = artifactTree.dir;
         const vars = await this.variables(obj);
         const manifests = this.build(obj, dir, vars);
+        const digest = digestOf(manifests);
         const t2 = Date.now();
+        const unchanged = mayShortCut ? this.unchangedSinceLastApply(obj, req.key, digest) : undefined;
+        if (unchanged) {
+          req.log.debug('manifests unchanged since the last apply: revision recorded without applying', {
+            revision,
+            digest,
+          });
+          return {
+            kind: 'applied',
+            revision,
+            changeSet: unchanged,
+            inventory: unchanged.toInventory(),
+            digest,
+            changed: false,
+          };
+        }
+        await progressing();
         const target = await this.applyTarget(obj);
         const manager = new ResourceManager({
           client: target.client,
@@ -250,12 +259,13 @@ export class KustomizationReconciler {
           applyMs: t3 - t2,
           restMs: Date.now() - t3,
         });
+        this.lastApplied.set(req.key, { digest, changeSet, at: Date.now() });
         return {
           kind: 'applied',
           revision,
           changeSet,
           inventory,
-          digest: digestOf(manifests),
+          digest,
           healthMessage,
           changed: changeSet.changed,
         };
@@ -266,6 +276,64 @@ export class KustomizationReconciler {
       const error = err instanceof StepError ? err : new StepError('ReconciliationFailed', errorMessage(err));
       return { kind: 'failed', error, revision };
     }
+  }
+
+  /** A new revision or spec: show progress while we work (kstatus: InProgress). */
+  private async markProgressing(obj: Kustomization, revision: string, timeoutMs: number): Promise<void> {
+    if (
+      obj.status?.lastAppliedRevision === revision &&
+      obj.status?.observedGeneration === obj.metadata.generation
+    ) {
+      return;
+    }
+    markReconciling(
+      obj,
+      KustomizationReason.Progressing,
+      `Fetching manifests for revision ${revision} with a timeout of ${formatDuration(timeoutMs)}`,
+    );
+    markUnknown(obj, ConditionType.Ready, KustomizationReason.Progressing, 'Reconciliation in progress');
+    obj.status!.lastAttemptedRevision = revision;
+    await patchStatus(
+      this.deps.client,
+      KustomizationType,
+      obj.metadata.namespace,
+      obj.metadata.name,
+      obj.status ?? {},
+    );
+  }
+
+  /**
+   * The short cut for a new source revision that does not touch this Kustomization, part one (the
+   * state before this pass): a new revision (the interval's own pass on the same revision is the
+   * drift check), the spec unchanged, no sync requested, no health check, and Ready.
+   */
+  private mayShortCut(obj: Kustomization, revision: string): boolean {
+    const status = obj.status;
+    return (
+      status?.lastAppliedRevision !== undefined &&
+      status.lastAppliedRevision !== revision &&
+      status.observedGeneration === obj.metadata.generation &&
+      reconcileRequestedAt(obj.metadata) === status.lastHandledReconcileAt &&
+      !obj.spec.wait &&
+      !obj.spec.healthChecks?.length &&
+      getCondition(obj, ConditionType.Ready)?.status === 'True'
+    );
+  }
+
+  /**
+   * Part two, after the build: the manifests are byte-identical to those of the last full apply
+   * and that apply was within the interval. The revision is then recorded without contacting the
+   * cluster; returns the change set to report, or undefined for a full pass.
+   */
+  private unchangedSinceLastApply(obj: Kustomization, key: string, digest: string): ChangeSet | undefined {
+    const last = this.lastApplied.get(key);
+    if (!last || last.digest !== digest || Date.now() - last.at >= getRequeueAfter(obj)) return undefined;
+    const changeSet = new ChangeSet();
+    for (const e of last.changeSet.entries) {
+      if (e.action === 'deleted') continue;
+      changeSet.add(e.ref, e.action === 'skipped' ? 'skipped' : 'unchanged', e.note);
+    }
+    return changeSet;
   }
 
   /** Flux's CEL rules and the multi-tenancy lockdown, checked here (the test server has no CEL). */
@@ -608,6 +676,7 @@ export class KustomizationReconciler {
       }
     }
     this.caches.delete(req.key);
+    this.lastApplied.delete(req.key);
     await removeFinalizer(this.deps.client, KustomizationType, obj, FINALIZER);
     return {};
   }

@@ -3,6 +3,7 @@
 // revision, not a sync request — until it is resumed.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { eventually } from '../helpers/wait.js';
 import { configMapYaml, kustomizationEnv, readyOf } from './harness.js';
 
 const env = await kustomizationEnv({ prefix: 'ks-life' });
@@ -62,4 +63,45 @@ test('suspend: nothing is applied while suspended, even on request; resume appli
   await env.applyKustomization('held', { ...spec, suspend: false });
   await env.waitApplied('held', next);
   assert.equal((await env.configMap('held'))?.data?.version, '2');
+});
+
+test('a new revision that leaves a Kustomization unchanged is recorded without applying; a sync request checks drift', async () => {
+  const src = await env.source('shared', {
+    'a/cm.yaml': configMapYaml('shared-a', { version: '1' }),
+    'b/cm.yaml': configMapYaml('shared-b', { version: '1' }),
+  });
+  for (const app of ['a', 'b']) {
+    await env.applyKustomization(`shared-${app}`, {
+      sourceRef: { kind: 'GitRepository', name: 'shared' },
+      path: `./${app}`,
+      targetNamespace: env.ns,
+    });
+  }
+  await env.waitApplied('shared-a', src.revision);
+  await env.waitApplied('shared-b', src.revision);
+  // Someone edits shared-a by hand.
+  await env.kubectl([
+    'patch',
+    'configmap',
+    'shared-a',
+    '--type=merge',
+    '-p',
+    '{"data":{"version":"edited"}}',
+  ]);
+
+  // A commit that only touches b: a's manifests are byte-identical, so a records the revision
+  // without contacting the cluster (its drift is left for its interval or a sync request).
+  const next = await src.push({ 'b/cm.yaml': configMapYaml('shared-b', { version: '2' }) });
+  await env.waitApplied('shared-b', next, { timeoutMs: 20_000 });
+  assert.equal((await env.configMap('shared-b'))?.data?.version, '2');
+  const a = await env.waitApplied('shared-a', next, { timeoutMs: 20_000 });
+  assert.equal(a.status?.lastAttemptedRevision, next);
+  assert.equal((await env.configMap('shared-a'))?.data?.version, 'edited', 'no apply for an unchanged build');
+
+  // A sync request is a full pass: the drift is corrected.
+  await env.requestReconcile('kustomization', 'shared-a');
+  await eventually(
+    'the requested sync restores shared-a',
+    async () => (await env.configMap('shared-a'))?.data?.version === '1',
+  );
 });
