@@ -3,13 +3,17 @@
 // `identity.pub`, `known_hosts`) and prints the public key to register with the Git host. The
 // private key is written to the Secret only, never printed.
 import { generateKeyPairSync } from 'node:crypto';
-import ssh2 from 'ssh2';
-import sshpk from 'sshpk';
+import { createRequire } from 'node:module';
 import { isAlreadyExists, isNotFound } from '../kube/errors.js';
 import { CoreTypes, collectionPath, objectPath } from '../kube/resource.js';
 import { CliError, type Command } from './command.js';
 import { connectionFlags, parseTimeout, type Session, withSession } from './common.js';
 import { type FlagSpecs, flagsHelp, parseFlags } from './flags.js';
+
+// SSH libraries load on first use: this module is part of every `mooring` process, the controller's too.
+const requireCjs = createRequire(import.meta.url);
+const ssh2 = (): typeof import('ssh2') => requireCjs('ssh2') as typeof import('ssh2');
+const sshpk = (): typeof import('sshpk') => requireCjs('sshpk') as typeof import('sshpk');
 
 const flags = {
   ...connectionFlags,
@@ -63,7 +67,7 @@ export interface HostKey {
 function hostKeyOf(blob: Buffer): HostKey {
   const len = blob.readUInt32BE(0);
   const type = blob.subarray(4, 4 + len).toString('latin1');
-  const fingerprint = sshpk.parseKey(blob, 'rfc4253').fingerprint('sha256').toString();
+  const fingerprint = sshpk().parseKey(blob, 'rfc4253').fingerprint('sha256').toString();
   return { type, blob, fingerprint };
 }
 
@@ -73,7 +77,7 @@ function hostKeyOf(blob: Buffer): HostKey {
  */
 export function fetchHostKey(ep: SshEndpoint, timeoutMs: number): Promise<HostKey> {
   return new Promise((resolve, reject) => {
-    const conn = new ssh2.Client();
+    const conn = new (ssh2().Client)();
     let key: Buffer | undefined;
     let settled = false;
     const done = (err?: Error) => {
@@ -111,7 +115,7 @@ export interface KeyPair {
 export function generateKeyPair(rsa: boolean, comment: string): KeyPair {
   const pair = rsa ? generateKeyPairSync('rsa', { modulusLength: 4096 }) : generateKeyPairSync('ed25519');
   const pem = pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  const key = sshpk.parsePrivateKey(pem, 'pem');
+  const key = sshpk().parsePrivateKey(pem, 'pem');
   key.comment = comment;
   const pub = key.toPublic();
   pub.comment = comment;
@@ -137,7 +141,7 @@ export function publicKeyOf(secret: Secret): string {
       `Secret '${secret.metadata.namespace}/${secret.metadata.name}' exists but holds no 'identity' key`,
     );
   try {
-    return sshpk.parsePrivateKey(identity, 'auto').toPublic().toString('ssh').trim();
+    return sshpk().parsePrivateKey(identity, 'auto').toPublic().toString('ssh').trim();
   } catch (err) {
     throw new CliError(
       `Secret '${secret.metadata.namespace}/${secret.metadata.name}': cannot read its 'identity' key (${(err as Error).message.split('\n')[0]}); is it passphrase-protected?`,
@@ -152,7 +156,7 @@ function knownHostsSummary(secret: Secret): string[] {
     const fields = line.trim().split(/\s+/);
     if (fields.length < 3 || fields[0]!.startsWith('#')) continue;
     try {
-      const fp = sshpk.parseKey(`${fields[1]} ${fields[2]}`, 'ssh').fingerprint('sha256').toString();
+      const fp = sshpk().parseKey(`${fields[1]} ${fields[2]}`, 'ssh').fingerprint('sha256').toString();
       out.push(`host key: ${fields[0]} ${fields[1]} ${fp}`);
     } catch {
       // not a key line we understand: skip it

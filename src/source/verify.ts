@@ -1,6 +1,5 @@
 // Signature verification of the checked-out commit or tag (spec.verify), with PGP public keys from
 // a Secret: keys named `*.asc` or without a suffix are armored PGP keys (Flux's convention).
-import * as openpgp from 'openpgp';
 import type { SignedPayload } from './git/types.js';
 
 export class VerificationError extends Error {
@@ -26,6 +25,7 @@ export async function verifyPgp(
   }
   if (armoredKeys.length === 0)
     throw new VerificationError('no PGP public keys found in the verification Secret');
+  const openpgp = await import('openpgp'); // ~15 MB loaded; only when verification is configured
   const keys = (await Promise.all(armoredKeys.map((k) => openpgp.readKeys({ armoredKeys: k })))).flat();
   const result = await openpgp.verify({
     message: await openpgp.createMessage({ binary: Buffer.from(signed.payload, 'utf8') }),

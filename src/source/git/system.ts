@@ -3,9 +3,9 @@
 // (SSH key, known_hosts, CA); never through argv. The temp dir is removed after every call.
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import sshpk from 'sshpk';
 import { secretValues } from './auth.js';
 import { type Deadline, deadline } from './deadline.js';
 import { commitSignature, messageSubject, tagSignature } from './objects.js';
@@ -48,6 +48,9 @@ const PASSTHROUGH_ENV = [
 ];
 
 const FETCHED_REF = 'refs/mooring/fetched';
+
+/** sshpk loads only when an encrypted SSH key has to be decrypted. */
+const requireCjs = createRequire(import.meta.url);
 
 export class SystemGitBackend implements GitBackend {
   readonly name = 'git' as const;
@@ -402,7 +405,11 @@ function decryptIdentity(identity: string, passphrase: string | undefined): stri
     passphrase || /ENCRYPTED|Proc-Type: 4,ENCRYPTED/.test(identity) || isEncryptedOpenSsh(identity);
   if (!needsDecrypt) return identity;
   try {
-    const key = sshpk.parsePrivateKey(identity, 'auto', passphrase ? { passphrase } : {});
+    const key = (requireCjs('sshpk') as typeof import('sshpk')).parsePrivateKey(
+      identity,
+      'auto',
+      passphrase ? { passphrase } : {},
+    );
     return key.toString('openssh');
   } catch (err) {
     const msg = String((err as Error)?.message ?? '');
