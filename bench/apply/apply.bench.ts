@@ -3,11 +3,11 @@
 // requests by verb for the first apply, unchanged re-applies (with and without the steady-state
 // cache) and a one-object change. Run: npx tsc -p tsconfig.json && node .build/bench/apply/apply.bench.js
 import { performance } from 'node:perf_hooks';
-import { KubeConfig } from '@kubernetes/client-node';
 import { ApplyCache } from '../../src/apply/cache.js';
 import { ownerLabelsFor, ResourceManager } from '../../src/apply/manager.js';
 import { KubeClient } from '../../src/kube/client.js';
 import type { Manifest } from '../../src/kube/dynamic.js';
+import { KubeConfig } from '../../src/kube/kubeconfig.js';
 import { RequestStats, type Verb } from '../../src/kube/requeststats.js';
 import { startCluster, stopCluster } from '../../test/cluster/cluster.js';
 

@@ -52,6 +52,36 @@ async function scrape(port: number): Promise<Map<string, number>> {
   return out;
 }
 
+/** `used/total MiB` of the V8 heap at the end, from the controller's process metrics. */
+async function heapFigures(port: number): Promise<string> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+  const mib = (b: number) => (b / 1024 / 1024).toFixed(0);
+  return `${mib(value('nodejs_heap_size_used_bytes'))}/${mib(value('nodejs_heap_size_total_bytes'))} MiB`;
+}
+
+/** BENCH_HEAP_SNAPSHOT=<dir>: a heap snapshot of the controller at the end (needs --heapsnapshot-signal=SIGUSR2 in MOORING_CONTROLLER_NODE_ARGS). */
+async function heapSnapshot(pid: number, dir: string): Promise<void> {
+  const { readdirSync } = await import('node:fs');
+  const before = new Set(readdirSync(dir));
+  process.kill(pid, 'SIGUSR2');
+  for (let i = 0; i < 600; i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    const fresh = readdirSync(dir).filter((f) => !before.has(f) && f.endsWith('.heapsnapshot'));
+    if (fresh.length) {
+      // Written when the size stops changing.
+      const { statSync } = await import('node:fs');
+      const size = () => statSync(join(dir, fresh[0]!)).size;
+      let last = -1;
+      while (size() !== last) {
+        last = size();
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+      return;
+    }
+  }
+}
+
 function diff(a: Map<string, number>, b: Map<string, number>): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [k, v] of b) if (v - (a.get(k) ?? 0) > 0) out[k] = v - (a.get(k) ?? 0);
@@ -187,6 +217,8 @@ async function runSize(n: number): Promise<Record<string, string>> {
     }
     const bumpS = (Date.now() - (revisionAt || bumpStart)) / 1000;
     const final = procSample(pid);
+    const heap = await heapFigures(port);
+    if (process.env.BENCH_HEAP_SNAPSHOT) await heapSnapshot(pid, process.env.BENCH_HEAP_SNAPSHOT);
     await controller.stop();
     if (process.env.BENCH_LOGS)
       (await import('node:fs')).writeFileSync(process.env.BENCH_LOGS, controller.logs());
@@ -195,7 +227,7 @@ async function runSize(n: number): Promise<Record<string, string>> {
       n: String(n),
       ready: `${allReady.toFixed(1)} s`,
       rate: `${(n / allReady).toFixed(1)}/s`,
-      rss: `${(final.rssKb / 1024).toFixed(0)} MiB`,
+      rss: `${(final.rssKb / 1024).toFixed(0)} MiB (heap ${heap})`,
       cpu: `${cpuFirst.toFixed(1)} s`,
       requests: Object.entries(first)
         .map(([k, v]) => `${k} ${v}`)

@@ -1,6 +1,6 @@
 // What every cluster-facing subcommand shares: kubectl's connection flags, kind names, one-line
 // error messages for API and network failures, tables, ages and -o yaml|json output.
-import type { KubeConfig } from '@kubernetes/client-node';
+
 import { stringify } from 'yaml';
 import { getCondition } from '../api/conditions.js';
 import { InvalidDurationError, parseDuration } from '../api/duration.js';
@@ -20,6 +20,7 @@ import type { Condition } from '../api/meta.js';
 import { KubeClient } from '../kube/client.js';
 import { contextNamespace, loadKubeConfig } from '../kube/config.js';
 import { ApiError, TransportError } from '../kube/errors.js';
+import type { KubeConfig } from '../kube/kubeconfig.js';
 import type { ResourceType } from '../kube/resource.js';
 import { CliError } from './command.js';
 import type { FlagSpecs } from './flags.js';

@@ -4,8 +4,8 @@
 
 import http from 'node:http';
 import https from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
 import { ApiError, apiErrorFrom, TransportError } from './errors.js';
+import type { KubeConfig } from './kubeconfig.js';
 
 export type Query = Record<string, string | number | boolean | undefined>;
 

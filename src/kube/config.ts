@@ -1,4 +1,4 @@
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig } from './kubeconfig.js';
 
 export interface KubeConfigOptions {
   kubeconfig?: string;

@@ -1,9 +1,10 @@
 // The API client a Kustomization applies with: the controller's own, an impersonated
 // ServiceAccount (spec.serviceAccountName or --default-service-account), or a remote cluster from
 // spec.kubeConfig. Clients are cached per identity so connections and discovery are reused.
-import { KubeConfig } from '@kubernetes/client-node';
+
 import { KubeClient } from '../kube/client.js';
 import { RESTMapper } from '../kube/discovery.js';
+import { KubeConfig } from '../kube/kubeconfig.js';
 
 export interface ApplyTarget {
   client: KubeClient;
@@ -53,6 +54,18 @@ export class ClientFactory {
       kc.loadFromString(kubeconfigYaml);
       for (const u of kc.getUsers()) {
         if (u.exec) throw new Error(`kubeconfig in ${source} uses an exec plugin, which is not allowed`);
+        // A file path would be read from the controller's own file system (its service-account
+        // token, for one) and sent to the remote server: only inline data is accepted.
+        if (u.tokenFile || u.certFile || u.keyFile) {
+          throw new Error(
+            `kubeconfig in ${source} refers to files on the controller; inline the credentials`,
+          );
+        }
+      }
+      if (kc.clusters.some((c) => c.caFile)) {
+        throw new Error(
+          `kubeconfig in ${source} refers to files on the controller; use certificate-authority-data`,
+        );
       }
       if (!kc.getCurrentCluster()) throw new Error(`kubeconfig in ${source} has no current cluster`);
       return { kc, identity: `the cluster in ${source}` };

@@ -1,7 +1,8 @@
 // The manager owns every lifecycle: the API client, informers, controllers, leader election, the
 // metrics and health servers, and shutdown. Reconcilers own nothing (style.md, controller-runtime).
-import type { KubeConfig } from '@kubernetes/client-node';
+
 import { KubeClient } from '../kube/client.js';
+import type { KubeConfig } from '../kube/kubeconfig.js';
 import type { KubeObject, ResourceType } from '../kube/resource.js';
 import { Controller, type ControllerOptions } from './controller.js';
 import { EventRecorder } from './events.js';

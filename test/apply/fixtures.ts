@@ -1,8 +1,8 @@
 // Manifests and a per-file setup for the apply engine tests on the real apiserver.
 import { randomBytes } from 'node:crypto';
-import type { KubeConfig } from '@kubernetes/client-node';
 import { KubeClient } from '../../src/kube/client.js';
 import type { Manifest } from '../../src/kube/dynamic.js';
+import type { KubeConfig } from '../../src/kube/kubeconfig.js';
 import { RequestStats } from '../../src/kube/requeststats.js';
 import type { ClusterState } from '../cluster/cluster.js';
 import { kubeConfigFor, useCluster } from '../helpers/cluster.js';

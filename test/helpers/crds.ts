@@ -6,8 +6,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ApiextensionsV1Api, type V1CustomResourceDefinition } from '@kubernetes/client-node';
 import { parse, stringify } from 'yaml';
+import { KubeClient } from '../../src/kube/client.js';
 import type { ClusterState } from '../cluster/cluster.js';
 import { kubeConfigFor } from './kubeconfig.js';
 import { eventually } from './wait.js';
@@ -60,11 +60,30 @@ export function crdDir(): string {
   throw new Error('crds/ not found above test/helpers');
 }
 
+/** The parts of a CustomResourceDefinition manifest the tests read. */
+export interface CrdManifest {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { name?: string; annotations?: Record<string, string>; labels?: Record<string, string> };
+  spec: {
+    group: string;
+    names: { kind: string; plural: string; shortNames?: string[]; categories?: string[] };
+    versions: Array<{
+      name: string;
+      served: boolean;
+      storage: boolean;
+      subresources?: { status?: unknown };
+      additionalPrinterColumns?: Array<{ name: string; jsonPath: string }>;
+      schema?: { openAPIV3Schema?: Record<string, unknown> };
+    }>;
+  };
+}
+
 export interface CrdFile {
   file: string;
   name: string;
   digest: string;
-  manifest: V1CustomResourceDefinition;
+  manifest: CrdManifest;
 }
 
 export function readCrds(dir = crdDir()): CrdFile[] {
@@ -73,7 +92,7 @@ export function readCrds(dir = crdDir()): CrdFile[] {
     .sort()
     .map((f) => {
       const text = readFileSync(join(dir, f), 'utf8');
-      const manifest = parse(text) as V1CustomResourceDefinition;
+      const manifest = parse(text) as CrdManifest;
       return {
         file: join(dir, f),
         name: manifest.metadata?.name ?? f,
@@ -83,7 +102,12 @@ export function readCrds(dir = crdDir()): CrdFile[] {
     });
 }
 
-function established(crd: V1CustomResourceDefinition | undefined): boolean {
+interface LiveCrd {
+  metadata?: { annotations?: Record<string, string> };
+  status?: { conditions?: Array<{ type: string; status: string }> };
+}
+
+function established(crd: LiveCrd | undefined): boolean {
   const conds = crd?.status?.conditions ?? [];
   const isTrue = (t: string) => conds.some((c) => c.type === t && c.status === 'True');
   return isTrue('Established') && isTrue('NamesAccepted');
@@ -91,28 +115,34 @@ function established(crd: V1CustomResourceDefinition | undefined): boolean {
 
 /** Applies every CRD in crds/ (server-side, forced) unless already current, then waits for Established. */
 export async function installCrds(state: ClusterState, timeoutMs = 30_000): Promise<CrdFile[]> {
-  const api = kubeConfigFor(state).makeApiClient(ApiextensionsV1Api);
+  const client = new KubeClient(kubeConfigFor(state));
+  const read = (name: string) =>
+    client.getOptional<LiveCrd>(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`);
   const crds = readCrds();
-  await Promise.all(
-    crds.map(async (crd) => {
-      const live = await api.readCustomResourceDefinition({ name: crd.name }).catch(() => undefined);
-      if (live?.metadata?.annotations?.[CRD_DIGEST_ANNOTATION] === crd.digest && established(live)) return;
-      const manifest = structuredClone(crd.manifest);
-      manifest.metadata = {
-        ...manifest.metadata,
-        annotations: { ...manifest.metadata?.annotations, [CRD_DIGEST_ANNOTATION]: crd.digest },
-      };
-      await kubectlOk(
-        state,
-        ['apply', '--server-side', '--force-conflicts', `--field-manager=${TEST_FIELD_MANAGER}`, '-f', '-'],
-        stringify(manifest),
-      );
-      await eventually(
-        `CRD ${crd.name} Established`,
-        async () => established(await api.readCustomResourceDefinition({ name: crd.name })),
-        timeoutMs,
-      );
-    }),
-  );
+  try {
+    await Promise.all(
+      crds.map(async (crd) => {
+        const live = await read(crd.name).catch(() => undefined);
+        if (live?.metadata?.annotations?.[CRD_DIGEST_ANNOTATION] === crd.digest && established(live)) return;
+        const manifest = structuredClone(crd.manifest);
+        manifest.metadata = {
+          ...manifest.metadata,
+          annotations: { ...manifest.metadata?.annotations, [CRD_DIGEST_ANNOTATION]: crd.digest },
+        };
+        await kubectlOk(
+          state,
+          ['apply', '--server-side', '--force-conflicts', `--field-manager=${TEST_FIELD_MANAGER}`, '-f', '-'],
+          stringify(manifest),
+        );
+        await eventually(
+          `CRD ${crd.name} Established`,
+          async () => established(await read(crd.name)),
+          timeoutMs,
+        );
+      }),
+    );
+  } finally {
+    client.close();
+  }
   return crds;
 }

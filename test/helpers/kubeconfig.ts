@@ -1,4 +1,4 @@
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig } from '../../src/kube/kubeconfig.js';
 import type { ClusterState } from '../cluster/cluster.js';
 
 export function kubeConfigFor(state: ClusterState): KubeConfig {

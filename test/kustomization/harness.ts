@@ -4,10 +4,10 @@
 // `kustomizationEnv` at the top level of a test file: it registers its own cleanup.
 import { join } from 'node:path';
 import { after } from 'node:test';
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { Kustomization, KustomizationSpec } from '../../src/api/kustomization.js';
 import type { Condition } from '../../src/api/meta.js';
 import { KubeClient } from '../../src/kube/client.js';
+import type { KubeConfig } from '../../src/kube/kubeconfig.js';
 import type { ClusterState } from '../cluster/cluster.js';
 import { eventually, kubeConfigFor, testNamespace, useCluster } from '../helpers/cluster.js';
 import { type RunningController, startController } from '../helpers/controller.js';

@@ -88,7 +88,13 @@ test('kubeConfig.secretRef: applies through the kubeconfig in the Secret', async
   const src = await env.source('remote', {
     'app/cm.yaml': configMapYaml('remote-cm', { via: 'kubeconfig' }),
   });
-  const kubeconfig = readFileSync(env.state.kubeconfig, 'utf8');
+  // As a kubeconfig for a Secret is written: credentials inline, no file of this machine.
+  const local = readFileSync(env.state.kubeconfig, 'utf8');
+  const kubeconfig = local.replace(
+    /certificate-authority: (\S+)/,
+    (_, file: string) => `certificate-authority-data: ${readFileSync(file).toString('base64')}`,
+  );
+  assert.notEqual(kubeconfig, local);
   await env.kubectl([
     'create',
     'secret',
@@ -116,6 +122,20 @@ test('kubeConfig.secretRef: applies through the kubeconfig in the Secret', async
   });
   const failed = await env.waitFailed('nowhere', 'ReconciliationFailed', { timeoutMs: 90_000 });
   assert.match(readyOf(failed)!.message, /ECONNREFUSED|connect/);
+
+  // A file reference would read the controller's own files (its token, say): refused.
+  await env.kubectl(['create', 'secret', 'generic', 'file-kubeconfig', `--from-literal=value=${local}`]);
+  await env.applyKustomization('files', {
+    sourceRef: { kind: 'GitRepository', name: 'remote' },
+    path: './app',
+    targetNamespace: env.ns,
+    kubeConfig: { secretRef: { name: 'file-kubeconfig' } },
+  });
+  const refused = await env.waitFailed('files', 'ReconciliationFailed');
+  assert.match(
+    readyOf(refused)!.message,
+    /refers to files on the controller; use certificate-authority-data/,
+  );
 
   // A missing Secret is named.
   await env.applyKustomization('no-secret', {
