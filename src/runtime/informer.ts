@@ -32,6 +32,12 @@ export interface InformerOptions {
   logger: Logger;
   /** Called after each failed list/watch, for metrics. */
   onError?: (err: unknown) => void;
+  /**
+   * Keep `metadata.managedFields` in the cache. Off by default, as controller-runtime's
+   * TransformStripManagedFields: reconcilers never read them, and with status patches from
+   * several managers they are a large share of each cached object.
+   */
+  keepManagedFields?: boolean;
 }
 
 interface WatchEvent<T> {
@@ -152,7 +158,7 @@ export class Informer<T extends KubeObject> {
         item.apiVersion ??= this.opts.resource.group
           ? `${this.opts.resource.group}/${this.opts.resource.version}`
           : this.opts.resource.version;
-        fresh.set(objectKey(item), item);
+        fresh.set(objectKey(item), this.trim(item));
       }
       cont = page.metadata.continue || undefined;
       rv = page.metadata.resourceVersion ?? rv;
@@ -272,8 +278,13 @@ export class Informer<T extends KubeObject> {
       this.emit('deleted', obj, old);
       return;
     }
-    this.cache.set(key, obj);
+    this.cache.set(key, this.trim(obj));
     this.emit(old ? 'modified' : 'added', obj, old);
+  }
+
+  private trim(obj: T): T {
+    if (!this.opts.keepManagedFields && obj.metadata) delete obj.metadata.managedFields;
+    return obj;
   }
 
   private emit(event: InformerEvent, obj: T, old: T | undefined): void {

@@ -99,6 +99,12 @@ describe('runtime on a shared cluster', () => {
       30_000,
     );
     assert.deepEqual(overlaps, [], 'a key was reconciled by two workers at once');
+    // The server sets managedFields on every write; the cache holds objects without them.
+    const live = await client.get<{ metadata: { managedFields?: unknown[] } }>(
+      objectPath(WidgetType, ns, 'c-0'),
+    );
+    assert.ok(live.metadata.managedFields?.length, 'the server reports managedFields');
+    for (const n of names) assert.equal(informer.get(`${ns}/${n}`)?.metadata.managedFields, undefined);
     assert.ok(maxParallel >= 2, `expected parallel reconciles, saw at most ${maxParallel}`);
     assert.ok(maxParallel <= 4, `concurrency limit exceeded: ${maxParallel}`);
 
