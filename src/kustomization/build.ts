@@ -6,7 +6,7 @@ import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Kustomization } from '../api/kustomization.js';
 import type { Manifest } from '../kube/dynamic.js';
 import { build, toObjects } from '../kustomize/build.js';
-import { RootedFileSystem } from '../kustomize/fs.js';
+import { type FileSystem, RootedFileSystem } from '../kustomize/fs.js';
 import type { JsonObject } from '../kustomize/yaml.js';
 import { OverlayFileSystem } from './overlayfs.js';
 import { applyCommonMetadata, overriddenKustomization } from './overrides.js';
@@ -54,6 +54,8 @@ export interface BuildInput {
   vars?: Record<string, string>;
   strictSubstitution?: boolean;
   maxObjects?: number;
+  /** Wraps the artifact's file system (e.g. to record what the build reads). */
+  wrapFs?: (fs: RootedFileSystem) => FileSystem;
 }
 
 export function buildManifests(input: BuildInput): Manifest[] {
@@ -62,7 +64,8 @@ export function buildManifests(input: BuildInput): Manifest[] {
   let objects: JsonObject[];
   try {
     // The artifact tree is shared by every Kustomization of this revision: never written to.
-    const base = new RootedFileSystem(root);
+    const rooted = new RootedFileSystem(root);
+    const base = input.wrapFs ? input.wrapFs(rooted) : rooted;
     const overrides = overriddenKustomization(base, dir, ks.spec);
     const fs = overrides ? new OverlayFileSystem(base, overrides) : base;
     const resources = build(fs, dir, {

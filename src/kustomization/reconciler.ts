@@ -48,6 +48,7 @@ import type { Metrics } from '../runtime/metrics.js';
 import { patchStatus, recordReconcile } from '../runtime/status.js';
 import { ArtifactCache, type ArtifactLease } from './artifacts.js';
 import { BuildError, buildManifests } from './build.js';
+import { type BuildReads, RecordingFileSystem, sameReads } from './buildinputs.js';
 import type { ApplyTarget, ClientFactory } from './clients.js';
 import { crossNamespaceViolation, unreadyDependency } from './dependencies.js';
 import { collectVars } from './substitute.js';
@@ -120,7 +121,10 @@ export class KustomizationReconciler {
   private readonly artifacts: ArtifactCache;
 
   /** Per Kustomization: the manifests' digest and outcome of its last full, successful apply. */
-  private readonly lastApplied = new Map<string, { digest: string; changeSet: ChangeSet; at: number }>();
+  private readonly lastApplied = new Map<
+    string,
+    { digest: string; changeSet: ChangeSet; at: number; reads: BuildReads; varsDigest: string }
+  >();
 
   constructor(private readonly deps: KustomizationReconcilerDeps) {
     const host = process.env.SOURCE_CONTROLLER_LOCALHOST;
@@ -214,14 +218,19 @@ export class KustomizationReconciler {
       try {
         const dir = artifactTree.dir;
         const vars = await this.variables(obj);
-        const manifests = this.build(obj, dir, vars);
-        const digest = digestOf(manifests);
+        const varsDigest = digestOf(vars ?? null);
+        // Same inputs as the last full apply (every file and listing it read, the variables):
+        // same manifests, so not even the build is needed.
+        const sameBuild = mayShortCut ? this.sameInputsAsLastApply(req.key, dir, varsDigest) : undefined;
+        const built = sameBuild ? undefined : this.build(obj, dir, vars);
+        const digest = sameBuild ?? digestOf(built!.manifests);
         const t2 = Date.now();
         const unchanged = mayShortCut ? this.unchangedSinceLastApply(obj, req.key, digest) : undefined;
         if (unchanged) {
           req.log.debug('manifests unchanged since the last apply: revision recorded without applying', {
             revision,
             digest,
+            built: built !== undefined,
           });
           return {
             kind: 'applied',
@@ -232,6 +241,7 @@ export class KustomizationReconciler {
             changed: false,
           };
         }
+        const { manifests, reads } = built ?? this.build(obj, dir, vars);
         await progressing();
         const target = await this.applyTarget(obj);
         const manager = new ResourceManager({
@@ -259,7 +269,7 @@ export class KustomizationReconciler {
           applyMs: t3 - t2,
           restMs: Date.now() - t3,
         });
-        this.lastApplied.set(req.key, { digest, changeSet, at: Date.now() });
+        this.lastApplied.set(req.key, { digest, changeSet, at: Date.now(), reads, varsDigest });
         return {
           kind: 'applied',
           revision,
@@ -318,6 +328,13 @@ export class KustomizationReconciler {
       !obj.spec.healthChecks?.length &&
       getCondition(obj, ConditionType.Ready)?.status === 'True'
     );
+  }
+
+  /** The last full apply's digest when this tree gives every one of its build's reads the same answer. */
+  private sameInputsAsLastApply(key: string, dir: string, varsDigest: string): string | undefined {
+    const last = this.lastApplied.get(key);
+    if (!last || last.varsDigest !== varsDigest || last.reads.size === 0) return undefined;
+    return sameReads(last.reads, dir) ? last.digest : undefined;
   }
 
   /**
@@ -434,14 +451,24 @@ export class KustomizationReconciler {
     }
   }
 
-  private build(obj: Kustomization, dir: string, vars: Record<string, string> | undefined): Manifest[] {
+  private build(
+    obj: Kustomization,
+    dir: string,
+    vars: Record<string, string> | undefined,
+  ): { manifests: Manifest[]; reads: BuildReads } {
+    let recorder: RecordingFileSystem | undefined;
     try {
-      return buildManifests({
+      const manifests = buildManifests({
         root: dir,
         ks: obj,
         vars,
         strictSubstitution: this.deps.options.strictSubstitution,
+        wrapFs: (fs) => {
+          recorder = new RecordingFileSystem(fs, fs.root);
+          return recorder;
+        },
       });
+      return { manifests, reads: recorder?.reads ?? new Map() };
     } catch (err) {
       if (err instanceof BuildError) throw new StepError(err.reason, err.message);
       throw new StepError('BuildFailed', errorMessage(err));
@@ -724,8 +751,8 @@ function mergeInventory(current: InventoryEntry[], extra: InventoryEntry[]): Inv
   return [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
-function digestOf(manifests: Manifest[]): string {
-  return `sha256:${createHash('sha256').update(JSON.stringify(manifests)).digest('hex')}`;
+function digestOf(value: unknown): string {
+  return `sha256:${createHash('sha256').update(JSON.stringify(value)).digest('hex')}`;
 }
 
 /** status.history: newest first, at most 5, one entry per (digest, status). */
