@@ -100,6 +100,18 @@ async function metricsPort(logs: () => string): Promise<number> {
   throw new Error('controller did not report its metrics port');
 }
 
+/**
+ * The controller runs with the node flags of the Deployment's command (config/manager), so the
+ * figures are those of the shipped configuration; MOORING_CONTROLLER_NODE_ARGS overrides them.
+ */
+function deployedNodeFlags(): string {
+  const text = readFileSync(new URL('../../../config/manager/deployment.yaml', import.meta.url), 'utf8');
+  const command = /\n(\s+)command:\n((?:\1 {2}- .*\n)+)/.exec(text)?.[2] ?? '';
+  return [...command.matchAll(/- (--\S+)/g)].map((m) => m[1]).join(' ');
+}
+const nodeArgs = process.env.MOORING_CONTROLLER_NODE_ARGS ?? deployedNodeFlags();
+process.env.MOORING_CONTROLLER_NODE_ARGS = nodeArgs;
+
 async function runSize(n: number): Promise<Record<string, string>> {
   const state = await startCluster({ log: () => undefined });
   const kc = kubeConfigFor(state);
@@ -158,7 +170,8 @@ async function runSize(n: number): Promise<Record<string, string>> {
     }
     const allReady = (Date.now() - started) / 1000;
     const afterFirst = await scrape(port);
-    const cpuFirst = procSample(pid).cpuS - cpu0;
+    const firstSample = procSample(pid);
+    const cpuFirst = firstSample.cpuS - cpu0;
 
     // Steady state: request a sync of every Kustomization (nothing changed in Git or the cluster).
     const token = `steady-${Date.now()}`;
@@ -183,6 +196,7 @@ async function runSize(n: number): Promise<Record<string, string>> {
       await new Promise((r) => setTimeout(r, 100));
     }
     const steadyS = (Date.now() - steadyStart) / 1000;
+    const steadyPeakKb = procSample(pid).rssKb;
     const steadyReq = diff(steady0, await scrape(port));
     const statusWrites = steadyReq.patch ?? 0; // lastHandledReconcileAt must be recorded: one status patch each
 
@@ -227,7 +241,8 @@ async function runSize(n: number): Promise<Record<string, string>> {
       n: String(n),
       ready: `${allReady.toFixed(1)} s`,
       rate: `${(n / allReady).toFixed(1)}/s`,
-      rss: `${(final.rssKb / 1024).toFixed(0)} MiB (heap ${heap})`,
+      // Peak so far, after each phase: first sync / steady pass / one app changed.
+      rss: `${[firstSample.rssKb, steadyPeakKb, final.rssKb].map((kb) => (kb / 1024).toFixed(0)).join(' / ')} MiB (heap ${heap})`,
       cpu: `${cpuFirst.toFixed(1)} s`,
       requests: Object.entries(first)
         .map(([k, v]) => `${k} ${v}`)
@@ -249,10 +264,10 @@ async function main(): Promise<void> {
     rows.push(await runSize(n));
   }
   console.log(
-    `\nMooring scale benchmark — ${cpus().length} cores (${cpus()[0]?.model}), apiserver on the same machine, --concurrent ${concurrent}, ${sourcesCount} GitRepositories`,
+    `\nMooring scale benchmark — ${cpus().length} cores (${cpus()[0]?.model}), apiserver on the same machine, --concurrent ${concurrent}, ${sourcesCount} GitRepositories, node flags: ${nodeArgs || 'none'}`,
   );
   console.log(
-    '| N | all Ready | rate | controller peak RSS | controller CPU | API requests (first sync) | steady-state pass | one app changed (from new revision) |',
+    '| N | all Ready | rate | controller peak RSS (after first sync / steady / bump) | controller CPU | API requests (first sync) | steady-state pass | one app changed (from new revision) |',
   );
   console.log('|---|---|---|---|---|---|---|---|');
   for (const r of rows)

@@ -114,6 +114,12 @@ test('config/default: namespace, labels, and a Deployment the controller accepts
   assert.deepEqual(container.env.find((e: { name: string }) => e.name === 'RUNTIME_NAMESPACE').valueFrom, {
     fieldRef: { fieldPath: 'metadata.namespace' },
   });
+  // The memory tuning (docs/benchmarks.md): node flags this node accepts, then the CLI.
+  assert.equal(container.command[0], 'node');
+  assert.equal(container.command.at(-1), 'dist/cli/main.js');
+  const nodeFlags = container.command.slice(1, -1);
+  assert.ok(nodeFlags.includes('--max-semi-space-size=4') && nodeFlags.includes('--heap-growing-percent=50'));
+  await promisify(execFile)(process.execPath, [...nodeFlags, '-e', '0']);
   const mounts = Object.fromEntries(
     container.volumeMounts.map((m: { name: string; mountPath: string }) => [m.mountPath, m.name]),
   );
