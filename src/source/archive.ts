@@ -1,7 +1,7 @@
-// Reproducible tar.gz of a directory: entries sorted, only regular files and directories (symlinks
-// and devices dropped), owners zeroed, times zeroed, modes normalised (0600 files, 0700
-// executables, 0750 directories, as Flux), gzip without a timestamp (see pgzip.ts). The same tree always gives the
-// same bytes, so the sha256 digest identifies the content.
+// Reproducible tar.gz of a source tree (tree.ts): entries in a fixed order, only regular files and
+// directories, owners and times zeroed, modes normalised (0600 files, 0700 executables, 0750
+// directories, as Flux), gzip without a timestamp (pgzip.ts). The same tree always gives the same
+// bytes, so the sha256 digest identifies the content.
 import { createHash } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
 import { posix } from 'node:path';
