@@ -95,42 +95,30 @@ test('kubeConfig.secretRef: applies through the kubeconfig in the Secret', async
     (_, file: string) => `certificate-authority-data: ${readFileSync(file).toString('base64')}`,
   );
   assert.notEqual(kubeconfig, local);
-  await env.kubectl([
-    'create',
-    'secret',
-    'generic',
-    'remote-kubeconfig',
-    `--from-literal=value=${kubeconfig}`,
-  ]);
-  await env.applyKustomization('remote', {
-    sourceRef: { kind: 'GitRepository', name: 'remote' },
-    path: './app',
-    targetNamespace: env.ns,
-    kubeConfig: { secretRef: { name: 'remote-kubeconfig' } },
-  });
+  /** A Secret `<name>-kubeconfig` holding `text` (none when undefined) and a Kustomization `<name>` using it. */
+  const throughSecret = async (name: string, text: string | undefined) => {
+    const secret = text === undefined ? 'absent' : `${name}-kubeconfig`;
+    if (text !== undefined) {
+      await env.kubectl(['create', 'secret', 'generic', secret, `--from-literal=value=${text}`]);
+    }
+    await env.applyKustomization(name, {
+      sourceRef: { kind: 'GitRepository', name: 'remote' },
+      path: './app',
+      targetNamespace: env.ns,
+      kubeConfig: { secretRef: { name: secret } },
+    });
+  };
+  await throughSecret('remote', kubeconfig);
   await env.waitApplied('remote', src.revision);
   assert.equal((await env.configMap('remote-cm'))?.data?.via, 'kubeconfig');
 
   // The Secret's cluster really is the one used: one that points nowhere fails.
-  const nowhere = kubeconfig.replace(/server: \S+/, 'server: https://127.0.0.1:1');
-  await env.kubectl(['create', 'secret', 'generic', 'nowhere-kubeconfig', `--from-literal=value=${nowhere}`]);
-  await env.applyKustomization('nowhere', {
-    sourceRef: { kind: 'GitRepository', name: 'remote' },
-    path: './app',
-    targetNamespace: env.ns,
-    kubeConfig: { secretRef: { name: 'nowhere-kubeconfig' } },
-  });
+  await throughSecret('nowhere', kubeconfig.replace(/server: \S+/, 'server: https://127.0.0.1:1'));
   const failed = await env.waitFailed('nowhere', 'ReconciliationFailed', { timeoutMs: 90_000 });
   assert.match(readyOf(failed)!.message, /ECONNREFUSED|connect/);
 
   // A file reference would read the controller's own files (its token, say): refused.
-  await env.kubectl(['create', 'secret', 'generic', 'file-kubeconfig', `--from-literal=value=${local}`]);
-  await env.applyKustomization('files', {
-    sourceRef: { kind: 'GitRepository', name: 'remote' },
-    path: './app',
-    targetNamespace: env.ns,
-    kubeConfig: { secretRef: { name: 'file-kubeconfig' } },
-  });
+  await throughSecret('files', local);
   const refused = await env.waitFailed('files', 'ReconciliationFailed');
   assert.match(
     readyOf(refused)!.message,
@@ -138,12 +126,7 @@ test('kubeConfig.secretRef: applies through the kubeconfig in the Secret', async
   );
 
   // A missing Secret is named.
-  await env.applyKustomization('no-secret', {
-    sourceRef: { kind: 'GitRepository', name: 'remote' },
-    path: './app',
-    targetNamespace: env.ns,
-    kubeConfig: { secretRef: { name: 'absent' } },
-  });
+  await throughSecret('no-secret', undefined);
   const missing = await env.waitFailed('no-secret', 'ReconciliationFailed');
   assert.match(readyOf(missing)!.message, /absent/);
 });
