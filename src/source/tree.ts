@@ -49,12 +49,18 @@ const READ_BATCH = 1024 * 1024;
  * four times the work itself.
  */
 export class DirectoryTree implements SourceTree {
+  /** Listed once: the ignore rules and the archive of one revision read the same listing. */
+  private listed: Promise<TreeEntry[]> | undefined;
+
   constructor(readonly root: string) {}
 
-  async entries(): Promise<TreeEntry[]> {
-    const out: TreeEntry[] = [];
-    await this.walk('', out);
-    return out;
+  entries(): Promise<TreeEntry[]> {
+    this.listed ??= (async () => {
+      const out: TreeEntry[] = [];
+      await this.walk('', out);
+      return out;
+    })();
+    return this.listed;
   }
 
   private async walk(rel: string, out: TreeEntry[]): Promise<void> {
