@@ -114,6 +114,25 @@ interface Applied {
 
 type Outcome = Applied | { kind: 'failed'; error: StepError; revision?: string };
 
+/** A Kustomization's last full, successful apply: what it applied and what its build read. */
+interface LastApply {
+  digest: string;
+  changeSet: ChangeSet;
+  at: number;
+  reads: BuildReads;
+  varsDigest: string;
+}
+
+/** What a repeat of `applied` reports: every object still there is unchanged (or skipped again). */
+function unchangedAgain(applied: ChangeSet): ChangeSet {
+  const changeSet = new ChangeSet();
+  for (const e of applied.entries) {
+    if (e.action === 'deleted') continue;
+    changeSet.add(e.ref, e.action === 'skipped' ? 'skipped' : 'unchanged', e.note);
+  }
+  return changeSet;
+}
+
 export class KustomizationReconciler {
   /** Steady-state apply caches, one per Kustomization (lost on restart: one full dry-run pass). */
   private readonly caches = new Map<string, ApplyCache>();
@@ -121,10 +140,7 @@ export class KustomizationReconciler {
   private readonly artifacts: ArtifactCache;
 
   /** Per Kustomization: the manifests' digest and outcome of its last full, successful apply. */
-  private readonly lastApplied = new Map<
-    string,
-    { digest: string; changeSet: ChangeSet; at: number; reads: BuildReads; varsDigest: string }
-  >();
+  private readonly lastApplied = new Map<string, LastApply>();
 
   constructor(private readonly deps: KustomizationReconcilerDeps) {
     const host = process.env.SOURCE_CONTROLLER_LOCALHOST;
@@ -203,7 +219,8 @@ export class KustomizationReconciler {
       this.checkDependencies(obj, revision);
 
       const timeoutMs = getTimeout(obj);
-      const mayShortCut = this.mayShortCut(obj, revision);
+      // Read before any progress status is written (it sets Ready=Unknown).
+      const lastApply = this.shortCutBase(obj, req.key, revision);
       let progressing = async () => {
         progressing = async () => undefined;
         await this.markProgressing(obj, revision!, timeoutMs);
@@ -221,22 +238,23 @@ export class KustomizationReconciler {
         const varsDigest = digestOf(vars ?? null);
         // Same inputs as the last full apply (every file and listing it read, the variables):
         // same manifests, so not even the build is needed.
-        const sameBuild = mayShortCut ? this.sameInputsAsLastApply(req.key, dir, varsDigest) : undefined;
-        const built = sameBuild ? undefined : this.build(obj, dir, vars);
-        const digest = sameBuild ?? digestOf(built!.manifests);
+        const sameInputs =
+          lastApply !== undefined && lastApply.varsDigest === varsDigest && sameReads(lastApply.reads, dir);
+        const built = sameInputs ? undefined : this.build(obj, dir, vars);
+        const digest = built ? digestOf(built.manifests) : lastApply!.digest;
         const t2 = Date.now();
-        const unchanged = mayShortCut ? this.unchangedSinceLastApply(obj, req.key, digest) : undefined;
-        if (unchanged) {
+        if (lastApply?.digest === digest) {
           req.log.debug('manifests unchanged since the last apply: revision recorded without applying', {
             revision,
             digest,
             built: built !== undefined,
           });
+          const changeSet = unchangedAgain(lastApply.changeSet);
           return {
             kind: 'applied',
             revision,
-            changeSet: unchanged,
-            inventory: unchanged.toInventory(),
+            changeSet,
+            inventory: changeSet.toInventory(),
             digest,
             changed: false,
           };
@@ -313,44 +331,26 @@ export class KustomizationReconciler {
   }
 
   /**
-   * The short cut for a new source revision that does not touch this Kustomization, part one (the
-   * state before this pass): a new revision (the interval's own pass on the same revision is the
-   * drift check), the spec unchanged, no sync requested, no health check, and Ready.
+   * The short cut for a new source revision that does not touch this Kustomization: its last
+   * full, successful apply when this pass may reuse it — a new revision (the interval's own pass
+   * on the same revision is the drift check), that apply within the interval, the spec unchanged,
+   * no sync requested, no health check, and Ready. The pass then records the revision without
+   * contacting the cluster if the manifests are byte-identical to that apply's.
    */
-  private mayShortCut(obj: Kustomization, revision: string): boolean {
+  private shortCutBase(obj: Kustomization, key: string, revision: string): LastApply | undefined {
     const status = obj.status;
-    return (
+    const last = this.lastApplied.get(key);
+    const eligible =
+      last !== undefined &&
+      Date.now() - last.at < getRequeueAfter(obj) &&
       status?.lastAppliedRevision !== undefined &&
       status.lastAppliedRevision !== revision &&
       status.observedGeneration === obj.metadata.generation &&
       reconcileRequestedAt(obj.metadata) === status.lastHandledReconcileAt &&
       !obj.spec.wait &&
       !obj.spec.healthChecks?.length &&
-      getCondition(obj, ConditionType.Ready)?.status === 'True'
-    );
-  }
-
-  /** The last full apply's digest when this tree gives every one of its build's reads the same answer. */
-  private sameInputsAsLastApply(key: string, dir: string, varsDigest: string): string | undefined {
-    const last = this.lastApplied.get(key);
-    if (!last || last.varsDigest !== varsDigest || last.reads.size === 0) return undefined;
-    return sameReads(last.reads, dir) ? last.digest : undefined;
-  }
-
-  /**
-   * Part two, after the build: the manifests are byte-identical to those of the last full apply
-   * and that apply was within the interval. The revision is then recorded without contacting the
-   * cluster; returns the change set to report, or undefined for a full pass.
-   */
-  private unchangedSinceLastApply(obj: Kustomization, key: string, digest: string): ChangeSet | undefined {
-    const last = this.lastApplied.get(key);
-    if (!last || last.digest !== digest || Date.now() - last.at >= getRequeueAfter(obj)) return undefined;
-    const changeSet = new ChangeSet();
-    for (const e of last.changeSet.entries) {
-      if (e.action === 'deleted') continue;
-      changeSet.add(e.ref, e.action === 'skipped' ? 'skipped' : 'unchanged', e.note);
-    }
-    return changeSet;
+      getCondition(obj, ConditionType.Ready)?.status === 'True';
+    return eligible ? last : undefined;
   }
 
   /** Flux's CEL rules and the multi-tenancy lockdown, checked here (the test server has no CEL). */
