@@ -3,7 +3,10 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { startCluster, stopCluster } from './cluster/cluster.js';
+import { type ClusterState, loadState, startCluster, stopCluster } from './cluster/cluster.js';
+
+/** No single test may run longer than this: a hung fixture fails its test instead of the run. */
+const TEST_TIMEOUT_MS = Number(process.env.TEST_TIMEOUT_MS ?? 300_000);
 
 function findTests(dir: string): string[] {
   const out: string[] = [];
@@ -26,7 +29,11 @@ async function main(): Promise<void> {
   if (unitOnly) files = files.filter((f) => !f.endsWith('.int.test.js'));
   const needsCluster = files.some((f) => f.endsWith('.int.test.js'));
 
-  const cluster = needsCluster ? await startCluster() : undefined;
+  // MOORING_TEST_CLUSTER=DIR reuses a control plane that is already running (`make cluster-up`):
+  // it is neither started nor stopped here.
+  const reuse = process.env.MOORING_TEST_CLUSTER;
+  let cluster: ClusterState | undefined;
+  if (needsCluster) cluster = reuse ? loadState(reuse) : await startCluster();
   let code = 1;
   try {
     code = await new Promise<number>((resolveCode) => {
@@ -35,6 +42,7 @@ async function main(): Promise<void> {
         [
           '--test',
           '--test-reporter=spec',
+          `--test-timeout=${TEST_TIMEOUT_MS}`,
           `--test-concurrency=${process.env.TEST_CONCURRENCY ?? '2'}`,
           ...files,
         ],
@@ -46,7 +54,7 @@ async function main(): Promise<void> {
       child.on('exit', (c, sig) => resolveCode(c ?? (sig ? 1 : 0)));
     });
   } finally {
-    if (cluster) await stopCluster(cluster);
+    if (cluster && !reuse) await stopCluster(cluster);
   }
   process.exitCode = code;
 }
