@@ -2,7 +2,11 @@
 SHELL := /bin/bash
 NODE_DEPS := node_modules/.package-lock.json
 
-.PHONY: build compile test unit lint format conformance conformance-ratchet bench demo cluster-up cluster-down clean
+.PHONY: prereqs build compile test unit lint format conformance conformance-ratchet bench demo cluster-up cluster-down clean
+
+# Debian packages every target below needs (a single dpkg-query when nothing is missing).
+prereqs:
+	@bash scripts/prereqs.sh
 
 $(NODE_DEPS): package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -16,10 +20,10 @@ compile: $(NODE_DEPS)
 	npx tsc -p tsconfig.json
 
 # Unit tests plus integration tests on a real kube-apiserver + etcd (built once per machine).
-test: compile build
+test: prereqs compile build
 	node .build/test/run.js $(T)
 
-unit: compile
+unit: prereqs compile
 	node .build/test/run.js --unit $(T)
 
 lint: $(NODE_DEPS)
@@ -32,12 +36,12 @@ format: $(NODE_DEPS)
 CORPUS ?= ../shared/kustomize-corpus
 
 # kustomize engine against kustomize v5.5's own test cases (see docs/kustomize.md).
-conformance: build
+conformance: prereqs build
 	@if [ ! -d $(CORPUS) ]; then echo "no corpus at $(CORPUS); skipping"; exit 0; fi; \
 	bash $(CORPUS)/check.sh -j 2 "node dist/cli/main.js build"
 
 # CI: fail when fewer cases pass than recorded in conformance.txt (raise it as the engine improves).
-conformance-ratchet: build
+conformance-ratchet: prereqs build
 	@if [ ! -d $(CORPUS) ] || [ ! -f conformance.txt ]; then echo "no corpus or no conformance.txt; skipping"; exit 0; fi; \
 	out=$$(bash $(CORPUS)/check.sh -j 2 "node dist/cli/main.js build" || true); \
 	echo "$$out" | tail -3; \
@@ -47,17 +51,18 @@ conformance-ratchet: build
 	echo "conformance ratchet ok: $$passed >= $$want"
 
 # Every benchmark under bench/ (each starts what it needs; some take minutes). One: make bench B=scale
-bench: compile build
+bench: prereqs compile build
 	@for b in .build/bench/$(or $(B),*)/*.js; do echo "== $$b"; node "$$b" || exit 1; done
 
-cluster-up: compile
+cluster-up: prereqs compile
 	node .build/test/cluster/cli.js up .cluster
 
 cluster-down: compile
 	node .build/test/cluster/cli.js down .cluster
 
-demo: compile build
-	node .build/test/demo.js
+# DEMO_EXIT=1: run the demo to its synced state, then stop everything and exit 0 (CI runs this).
+demo: prereqs compile build
+	MOORING_DEMO_ONCE=$(if $(DEMO_EXIT),1,) node .build/test/demo.js
 
 clean:
 	rm -rf dist .build

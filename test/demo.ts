@@ -1,10 +1,12 @@
 // `make demo`: the classic GitOps flow on one machine. A local control plane, a local Git server
 // holding samples/, the CRDs, the controller, and the sample GitRepository + Kustomizations —
 // then it shows what synced and how to push a change. Ctrl-C stops everything.
-// MOORING_DEMO_ONCE=1 stops right after the first sync (for scripted runs).
+// MOORING_DEMO_ONCE=1 (`make demo DEMO_EXIT=1`) stops right after the first sync (for CI). SIGINT or
+// SIGTERM at any point stops what was started, then exits 0.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { loadState, startCluster, stopCluster } from './cluster/cluster.js';
 import { installCrds } from './helpers/crds.js';
 import {
@@ -37,6 +39,12 @@ function filesOf(dir: string, prefix: string): Record<string, string> {
   return out;
 }
 
+/** Aborted by SIGINT/SIGTERM; every wait below listens to it so shutdown starts at once. */
+const interrupted = new AbortController();
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => interrupted.abort(new Error(`interrupted by ${sig}`)));
+}
+
 async function main(): Promise<void> {
   mkdirSync(root, { recursive: true });
   const clusterDir = join(root, 'cluster');
@@ -60,6 +68,7 @@ async function main(): Promise<void> {
   };
 
   try {
+    interrupted.signal.throwIfAborted();
     step('Installing the GitRepository and Kustomization CRDs');
     await installCrds(state);
 
@@ -142,7 +151,7 @@ async function main(): Promise<void> {
       const states = out.trim().split(/\s+/).filter(Boolean);
       if (states.length === 4 && states.every((s) => s === 'True')) break;
       if (Date.now() > deadline) throw new Error(`not all ready after 3 minutes; see ${log}`);
-      await new Promise((r) => setTimeout(r, 1000));
+      await delay(1000, undefined, { signal: interrupted.signal });
     }
     process.stdout.write(kubectl(['get', 'gitrepositories,kustomizations', '-n', 'default']));
     step('What Mooring applied');
@@ -172,8 +181,7 @@ Press Ctrl-C to stop the controller, the Git server and the control plane.`);
 
     if (!once) {
       await new Promise<void>((r) => {
-        process.once('SIGINT', () => r());
-        process.once('SIGTERM', () => r());
+        interrupted.signal.addEventListener('abort', () => r());
         controller?.once('exit', () => r());
       });
     }
@@ -184,6 +192,7 @@ Press Ctrl-C to stop the controller, the Git server and the control plane.`);
 }
 
 main().catch((err: unknown) => {
+  if (interrupted.signal.aborted) return; // stopped on request: everything was shut down above
   console.error(`demo failed: ${(err as Error).message}`);
   process.exitCode = 1;
 });

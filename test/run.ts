@@ -6,7 +6,7 @@ import { join, relative } from 'node:path';
 import { type ClusterState, loadState, startCluster, stopCluster } from './cluster/cluster.js';
 
 /** No single test may run longer than this: a hung fixture fails its test instead of the run. */
-const TEST_TIMEOUT_MS = Number(process.env.TEST_TIMEOUT_MS ?? 300_000);
+const TEST_TIMEOUT_MS = Number(process.env.TEST_TIMEOUT_MS ?? 600_000);
 
 function findTests(dir: string): string[] {
   const out: string[] = [];

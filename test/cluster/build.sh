@@ -11,18 +11,12 @@ BIN_DIR="$CACHE_ROOT/kube-${K8S_SRC_VERSION}-${FIX}/bin"
 
 log() { echo "[cluster-build] $*" >&2; }
 
+PREREQS="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/scripts/prereqs.sh"
 SUDO=""
 [[ $(id -u) -eq 0 ]] || SUDO="sudo"
 
-ensure_packages() {
-  local missing=()
-  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
-  if ((${#missing[@]})); then
-    log "installing Debian packages: ${missing[*]}"
-    $SUDO apt-get update -qq >&2
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >&2
-  fi
-}
+# Debian packages come from the project's one prerequisite script (extra names: this build's tools).
+ensure_packages() { bash "$PREREQS" "$@" >&2; }
 
 ensure_deb_src() {
   local src=/etc/apt/sources.list.d/debian-src.sources
@@ -39,8 +33,8 @@ SRC
   fi
 }
 
-# What running the cluster needs, checked on every call (cheap: dpkg -s).
-ensure_packages etcd-server openssl curl
+# What running the cluster needs, checked on every call (cheap: one dpkg-query).
+ensure_packages
 
 if [[ -x "$BIN_DIR/kube-apiserver" && -x "$BIN_DIR/kube-controller-manager" ]]; then
   echo "$BIN_DIR"

@@ -448,6 +448,8 @@ async function makeTlsMaterial(): Promise<TlsMaterial> {
 export interface SshServerOptions {
   /** Directory holding bare repositories; url(name) is ssh://<user>@127.0.0.1:<port><root>/<name>. */
   root: string;
+  /** More sshd_config lines (tests of fixture failure use an invalid one). */
+  extraConfig?: string[];
 }
 
 export interface SshGitServer extends GitTestServer {
@@ -509,6 +511,7 @@ export async function startSshGitServer(opts: SshServerOptions): Promise<SshGitS
     'PrintMotd no',
     'AcceptEnv GIT_PROTOCOL',
     'LogLevel INFO',
+    ...(opts.extraConfig ?? []),
     '',
   ].join('\n');
   writeFileSync(join(dir, 'sshd_config'), config);
@@ -518,8 +521,8 @@ export async function startSshGitServer(opts: SshServerOptions): Promise<SshGitS
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let log = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`sshd did not start: ${log}`)), 10_000);
+  const started = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`sshd did not start within 10 s: ${log}`)), 10_000);
     child.stderr?.on('data', (d: Buffer) => {
       log += d.toString();
       if (log.includes('Server listening')) {
@@ -529,9 +532,20 @@ export async function startSshGitServer(opts: SshServerOptions): Promise<SshGitS
     });
     child.on('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`sshd exited with ${code}: ${log}`));
+      reject(new Error(`sshd exited with ${code}: ${log.trim()}`));
     });
   });
+  try {
+    await started;
+  } catch (err) {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGKILL');
+      await exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   child.stderr?.removeAllListeners('data');
   child.stderr?.resume();
   child.removeAllListeners('exit');

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { after, test } from 'node:test';
 import { testNamespace } from '../helpers/cluster.js';
 import { startController } from '../helpers/controller.js';
+import { startAll } from '../helpers/fixtures.js';
 import { conditionOf, configMapYaml, kustomizationEnv, readyOf } from './harness.js';
 
 const env = await kustomizationEnv({ prefix: 'ks-xns', controller: false });
@@ -15,7 +16,7 @@ const srcNs = await testNamespace(env.kc, 'ks-xns-src');
 const SHARD = 'test.mooring.dev/shard';
 const locked = { [SHARD]: `locked-${randomBytes(4).toString('hex')}` };
 const open = { [SHARD]: `open-${randomBytes(4).toString('hex')}` };
-const controllers = await Promise.all([
+const controllers = await startAll([
   startController({
     kubeconfig: env.state.kubeconfig,
     labelSelector: `${SHARD}=${locked[SHARD]}`,

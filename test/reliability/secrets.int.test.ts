@@ -16,6 +16,7 @@ import type { KustomizationSpec } from '../../src/api/kustomization.js';
 import { signGitHub } from '../../src/webhook/signature.js';
 import { eventually } from '../helpers/cluster.js';
 import { mooringBin } from '../helpers/controller.js';
+import { startAll } from '../helpers/fixtures.js';
 import { makeRepo, startGitHttpServer, startSshGitServer, tempDir } from '../helpers/gitserver.js';
 import { configMapYaml, kustomizationEnv, readyOf } from '../kustomization/harness.js';
 
@@ -44,9 +45,11 @@ await makeRepo(join(root, 'subst.git'), {
     },
   ],
 });
-const basic = await startGitHttpServer({ root, auth: { type: 'basic', username: 'git', password } });
-const bearerServer = await startGitHttpServer({ root, auth: { type: 'bearer', token: bearer } });
-const ssh = await startSshGitServer({ root });
+const [basic, bearerServer, ssh] = await startAll([
+  startGitHttpServer({ root, auth: { type: 'basic', username: 'git', password } }),
+  startGitHttpServer({ root, auth: { type: 'bearer', token: bearer } }),
+  startSshGitServer({ root }),
+]);
 after(async () => {
   await Promise.all([basic.stop(), bearerServer.stop(), ssh.stop()]);
 });

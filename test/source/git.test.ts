@@ -17,6 +17,7 @@ import {
   type RefSpec,
 } from '../../src/source/git/types.js';
 import { loadIgnoreFilter } from '../../src/source/ignore.js';
+import { startAll } from '../helpers/fixtures.js';
 import {
   commitFiles,
   freePort,
@@ -101,7 +102,7 @@ before(async () => {
     commits: [{ files: { 'a.txt': '1' } }, { files: { 'a.txt': '2' } }, { files: { 'a.txt': '3' } }],
   });
   await makeRepo(join(root, 'empty.git'), { defaultBranch: 'main' });
-  const [anon, basic, bearer, tls, mtls, ssh, stall] = await Promise.all([
+  const [anon, basic, bearer, tls, mtls, ssh, stall] = await startAll([
     startGitHttpServer({ root }),
     startGitHttpServer({ root, auth: { type: 'basic', username: 'alice', password: PASSWORD } }),
     startGitHttpServer({ root, auth: { type: 'bearer', token: TOKEN } }),

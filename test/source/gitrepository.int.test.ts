@@ -15,6 +15,7 @@ import { GitRepositoryType } from '../../src/source/reconciler.js';
 import { type SourceController, setupSourceController } from '../../src/source/setup.js';
 import { eventually, kubeConfigFor, testNamespace, useCluster } from '../helpers/cluster.js';
 import { installCrds } from '../helpers/crds.js';
+import { startAll } from '../helpers/fixtures.js';
 import {
   commitFiles,
   freePort,
@@ -60,12 +61,14 @@ before(async () => {
     ],
     tags: [{ name: 'v1.0.0', annotated: true, message: 'release 1.0.0' }],
   });
-  http = await startGitHttpServer({ root: gitRoot });
-  authHttp = await startGitHttpServer({
-    root: gitRoot,
-    auth: { type: 'basic', username: 'deploy', password: 's3cr3t-pass' },
-  });
-  ssh = await startSshGitServer({ root: gitRoot });
+  [http, authHttp, ssh] = await startAll([
+    startGitHttpServer({ root: gitRoot }),
+    startGitHttpServer({
+      root: gitRoot,
+      auth: { type: 'basic', username: 'deploy', password: 's3cr3t-pass' },
+    }),
+    startSshGitServer({ root: gitRoot }),
+  ]);
   storagePort = await freePort();
   manager = new Manager({
     kubeConfig: kc,
