@@ -30,6 +30,7 @@ import {
   sourceNamespace,
 } from '../api/kustomization.js';
 import { FINALIZER, reconcileRequestedAt } from '../api/meta.js';
+import { kustomizationRefusal } from '../api/refusals.js';
 import { ApplyCache } from '../apply/cache.js';
 import { ChangeSet } from '../apply/changeset.js';
 import { entryRef, type InventoryEntry, staleEntries } from '../apply/inventory.js';
@@ -363,13 +364,8 @@ export class KustomizationReconciler {
         { stalled: true },
       );
     }
-    if (kc?.configMapRef) {
-      throw new StepError(
-        'ReconciliationFailed',
-        'spec.kubeConfig.configMapRef (workload identity) is not supported by Mooring yet',
-        { stalled: true },
-      );
-    }
+    const refusal = kustomizationRefusal(obj);
+    if (refusal) throw new StepError(refusal.reason as StepReason, refusal.message, { stalled: true });
     if (this.deps.options.noCrossNamespaceRefs) {
       const violation = crossNamespaceViolation(obj);
       if (violation) throw new StepError('AccessDenied', violation, { stalled: true });
@@ -380,11 +376,6 @@ export class KustomizationReconciler {
     const ref = obj.spec.sourceRef;
     const ns = sourceNamespace(obj);
     const id = `${ref.kind}/${ns}/${ref.name}`;
-    if (ref.kind !== 'GitRepository') {
-      throw new StepError('ArtifactFailed', `Source kind '${ref.kind}' is not supported by Mooring yet`, {
-        stalled: true,
-      });
-    }
     const source = this.deps.sources.get(`${ns}/${ref.name}`);
     if (!source) throw new StepError('ArtifactFailed', `Source '${id}' not found`);
     if (!source.status?.artifact) {
