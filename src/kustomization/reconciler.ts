@@ -50,8 +50,10 @@ import { patchStatus, recordReconcile } from '../runtime/status.js';
 import { ArtifactCache, type ArtifactLease } from './artifacts.js';
 import { BuildError, buildManifests } from './build.js';
 import { type BuildReads, RecordingFileSystem, sameReads } from './buildinputs.js';
+import { InvalidCelExpression } from './cel.js';
 import type { ApplyTarget, ClientFactory } from './clients.js';
-import { crossNamespaceViolation, unreadyDependency } from './dependencies.js';
+import { checkReadyExpressions, crossNamespaceViolation, unreadyDependency } from './dependencies.js';
+import { healthExpressions, type StatusOf } from './healthexprs.js';
 import { collectVars } from './substitute.js';
 
 export const KustomizationType: ResourceType = {
@@ -71,7 +73,8 @@ export type StepReason =
   | 'PruneFailed'
   | 'HealthCheckFailed'
   | 'DependencyNotReady'
-  | 'AccessDenied';
+  | 'AccessDenied'
+  | 'InvalidCELExpression';
 
 /** A failed step with Flux's Ready reason. `retryAfterMs` overrides retryInterval; `stalled` means no retry. */
 export class StepError extends Error {
@@ -213,7 +216,7 @@ export class KustomizationReconciler {
   private async reconcileManifests(obj: Kustomization, req: ReconcileRequest): Promise<Outcome> {
     let revision: string | undefined;
     try {
-      this.validate(obj);
+      const statusOf = this.validate(obj);
       const source = this.resolveSource(obj);
       const artifact = source.status!.artifact!;
       revision = artifact.revision;
@@ -281,6 +284,7 @@ export class KustomizationReconciler {
           changeSet,
           timeoutMs,
           req.signal,
+          statusOf,
         );
         req.log.debug('reconcile phases', {
           fetchMs: t1 - t0,
@@ -354,8 +358,11 @@ export class KustomizationReconciler {
     return eligible ? last : undefined;
   }
 
-  /** Flux's CEL rules and the multi-tenancy lockdown, checked here (the test server has no CEL). */
-  private validate(obj: Kustomization): void {
+  /**
+   * Flux's CEL rules and the multi-tenancy lockdown, checked here (the test server has no CEL);
+   * the CEL expressions of the spec compiled (Stalled InvalidCELExpression when one does not).
+   */
+  private validate(obj: Kustomization): StatusOf | undefined {
     const kc = obj.spec.kubeConfig;
     if (kc && Boolean(kc.secretRef) === Boolean(kc.configMapRef)) {
       throw new StepError(
@@ -369,6 +376,17 @@ export class KustomizationReconciler {
     if (this.deps.options.noCrossNamespaceRefs) {
       const violation = crossNamespaceViolation(obj);
       if (violation) throw new StepError('AccessDenied', violation, { stalled: true });
+    }
+    try {
+      checkReadyExpressions(obj);
+      return healthExpressions(obj.spec.healthCheckExprs);
+    } catch (err) {
+      if (!(err instanceof InvalidCelExpression)) throw err;
+      throw new StepError(
+        'InvalidCELExpression',
+        `Reconciliation failed terminally due to configuration error: ${err.message}`,
+        { stalled: true },
+      );
     }
   }
 
@@ -551,6 +569,7 @@ export class KustomizationReconciler {
     changeSet: ChangeSet,
     timeoutMs: number,
     signal: AbortSignal,
+    statusOf: StatusOf | undefined,
   ): Promise<string | undefined> {
     let refs: ObjectRef[];
     if (obj.spec.wait) {
@@ -591,7 +610,13 @@ export class KustomizationReconciler {
       `Running health checks with a timeout of ${formatDuration(timeoutMs)}`,
     );
     const started = Date.now();
-    const result = await manager.waitForSet(refs, { timeoutMs, failFast: true, signal, intervalMs: 2_000 });
+    const result = await manager.waitForSet(refs, {
+      timeoutMs,
+      failFast: true,
+      signal,
+      intervalMs: 2_000,
+      ...(statusOf ? { statusOf } : {}),
+    });
     if (!result.ok) {
       markFalse(obj, ConditionType.Healthy, KustomizationReason.HealthCheckFailed, result.message);
       throw new StepError('HealthCheckFailed', result.message);
