@@ -33,6 +33,7 @@ import { FINALIZER, reconcileRequestedAt } from '../api/meta.js';
 import { kustomizationRefusal } from '../api/refusals.js';
 import { ApplyCache } from '../apply/cache.js';
 import { ChangeSet } from '../apply/changeset.js';
+import { IgnoreRules } from '../apply/ignore.js';
 import { entryRef, type InventoryEntry, staleEntries } from '../apply/inventory.js';
 import { delay } from '../apply/limit.js';
 import { ownerLabelsFor, ResourceManager } from '../apply/manager.js';
@@ -531,7 +532,18 @@ export class KustomizationReconciler {
     cache: ApplyCache,
     signal: AbortSignal,
   ): Promise<ChangeSet> {
-    const result = await manager.applyAll(manifests, { force: obj.spec.force ?? false, cache, signal });
+    let ignore: IgnoreRules | undefined;
+    try {
+      ignore = IgnoreRules.compile(obj.spec.ignore);
+    } catch (err) {
+      throw new StepError('ReconciliationFailed', errorMessage(err), { stalled: true });
+    }
+    const result = await manager.applyAll(manifests, {
+      force: obj.spec.force ?? false,
+      cache,
+      signal,
+      ...(ignore ? { ignore } : {}),
+    });
     if (result.error) {
       const inventory = mergeInventory(obj.status?.inventory?.entries ?? [], result.changeSet.toInventory());
       throw new StepError('ReconciliationFailed', result.error.message, { inventory });
