@@ -47,7 +47,7 @@ test('ignored fields are neither reported as drift nor overwritten', async () =>
   const after = await env.configMap('settings');
   assert.equal(after?.data?.['ignored-key'], 'changed-again');
   assert.equal(
-    (after?.metadata as { resourceVersion?: string }).resourceVersion,
+    (after?.metadata as { resourceVersion?: string } | undefined)?.resourceVersion,
     (before as { resourceVersion?: string } | undefined)?.resourceVersion,
     'no write',
   );
