@@ -6,7 +6,8 @@ import { formatRef, type Manifest } from '../kube/dynamic.js';
 import { ApiError, isAborted } from '../kube/errors.js';
 import { type ApplyCache, type CachedObject, liveFingerprint } from './cache.js';
 import { type Action, ChangeSet } from './changeset.js';
-import { type Plan, type Prepared, planObject, prepare, resolveTypes } from './diff.js';
+import { type Plan, type PlanContext, type Prepared, planObject, prepare, resolveTypes } from './diff.js';
+import type { IgnoreRules } from './ignore.js';
 import { inventoryId } from './inventory.js';
 import { delay, mapLimit } from './limit.js';
 import type { ResourceManager } from './manager.js';
@@ -23,6 +24,8 @@ export interface ApplyOptions {
   waitTimeoutMs?: number;
   /** Poll interval while waiting (default 500 ms). */
   waitIntervalMs?: number;
+  /** Drift ignore rules (Flux's spec.ignore): see ignore.ts. */
+  ignore?: IgnoreRules;
   signal?: AbortSignal;
 }
 
@@ -152,7 +155,7 @@ async function run(
 
   // ---- 3. Validate: dry-run everything not cached; definitions first so that objects in a ------
   //         namespace this set creates are deferred instead of failing with NotFound.
-  const ctx = { force, deferrable: needsDefinition, signal };
+  const ctx = { force, deferrable: needsDefinition, signal, ...(opts.ignore ? { ignore: opts.ignore } : {}) };
   const planAll = async (list: Prepared[]): Promise<void> => {
     const results = await mapLimit(list, m.concurrency, (p) => planObject(m, p, ctx), signal);
     list.forEach((p, i) => {
@@ -374,7 +377,7 @@ async function planDeferred(
   m: ResourceManager,
   late: Prepared[],
   plans: Map<Prepared, Plan | { type: 'cached'; entry: CachedObject }>,
-  ctx: { force: boolean; deferrable: (p: Prepared) => boolean; signal?: AbortSignal },
+  ctx: PlanContext,
   timeoutMs: number,
   intervalMs: number,
   signal?: AbortSignal,

@@ -6,6 +6,7 @@ import { ApiError, isImmutableChange, isNoKindMatch } from '../kube/errors.js';
 import type { ResourceType } from '../kube/resource.js';
 import { manifestDigest } from './cache.js';
 import { type Action, ChangeSet } from './changeset.js';
+import type { IgnoreRules } from './ignore.js';
 import { mapLimit } from './limit.js';
 import type { ResourceManager } from './manager.js';
 import {
@@ -133,6 +134,8 @@ export interface PlanContext {
   force: boolean;
   /** True when a NotFound dry-run is explained by a CRD or Namespace applied earlier in this set. */
   deferrable: (p: Prepared) => boolean;
+  /** Drift ignore rules: ignored paths of an existing object keep their live values. */
+  ignore?: IgnoreRules;
   signal?: AbortSignal;
 }
 
@@ -163,6 +166,11 @@ export async function planObject(m: ResourceManager, p: Prepared, ctx: PlanConte
   if (p.policy === 'IfNotPresent') {
     const l = await getLive();
     if (l) return { type: 'skip', note: 'ssa: IfNotPresent and the object exists', live: l };
+  }
+  if (ctx.ignore && ctx.ignore.pathsFor(p.desired).length > 0) {
+    const l = await getLive();
+    const adopted = l && ctx.ignore.adopt(p.desired, l);
+    if (adopted) p.desired = adopted;
   }
 
   const dry = (): Promise<Manifest> =>

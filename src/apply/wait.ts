@@ -1,6 +1,6 @@
 // waitForSet: poll objects until every one is healthy (kstatus Current), one fails (fail-fast),
 // or the timeout passes; the result says which objects are not ready and why (flux-api.md §2.8).
-import { formatRef, type ObjectRef } from '../kube/dynamic.js';
+import { formatRef, type Manifest, type ObjectRef } from '../kube/dynamic.js';
 import { isNoKindMatch } from '../kube/errors.js';
 import { computeHealth, type Health, type HealthStatus } from './health.js';
 import { delay, mapLimit } from './limit.js';
@@ -13,6 +13,8 @@ export interface WaitOptions {
   /** Stop at the first Failed object instead of waiting for the timeout (Flux's default). */
   failFast?: boolean;
   signal?: AbortSignal;
+  /** Custom health for some objects (Flux's CEL status readers); undefined falls back to kstatus. */
+  statusOf?: (obj: Manifest) => Health | undefined;
 }
 
 export interface ObjectHealth extends Health {
@@ -34,12 +36,7 @@ export async function waitForSet(
   const latest = new Map<string, ObjectHealth>();
   let pending = [...refs];
   for (;;) {
-    const polled = await mapLimit(
-      pending,
-      m.concurrency,
-      (ref) => healthOf(m, ref, opts.signal),
-      opts.signal,
-    );
+    const polled = await mapLimit(pending, m.concurrency, (ref) => healthOf(m, ref, opts), opts.signal);
     for (const h of polled) latest.set(h.subject, h);
     const all = refs.map((r) => latest.get(formatRef(r))!);
     const failedNow = polled.filter((h) => h.status === 'Failed');
@@ -67,10 +64,12 @@ export async function waitForSet(
 
 const describe = (h: ObjectHealth): string => `${h.subject} status: '${h.status}': ${h.message}`;
 
-async function healthOf(m: ResourceManager, ref: ObjectRef, signal?: AbortSignal): Promise<ObjectHealth> {
+async function healthOf(m: ResourceManager, ref: ObjectRef, opts: WaitOptions): Promise<ObjectHealth> {
   const subject = formatRef(ref);
   try {
-    return { ref, subject, ...computeHealth(await m.dynamic.get(ref, signal)) };
+    const obj = await m.dynamic.get(ref, opts.signal);
+    const custom = obj && !obj.metadata.deletionTimestamp ? opts.statusOf?.(obj) : undefined;
+    return { ref, subject, ...(custom ?? computeHealth(obj)) };
   } catch (err) {
     if (!isNoKindMatch(err)) throw err;
     const status: HealthStatus = 'NotFound';

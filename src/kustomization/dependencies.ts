@@ -2,6 +2,7 @@
 import { isReadyAndObserved } from '../api/conditions.js';
 import type { GitRepository } from '../api/gitrepository.js';
 import { dependencies, type Kustomization, sourceNamespace } from '../api/kustomization.js';
+import { compileBoolExpression, InvalidCelExpression } from './cel.js';
 
 export type KustomizationLookup = (namespace: string, name: string) => Kustomization | undefined;
 
@@ -20,10 +21,27 @@ export function crossNamespaceViolation(ks: Kustomization): string | undefined {
   return undefined;
 }
 
+/** Compiles every spec.dependsOn[].readyExpr; throws InvalidCelExpression naming the entry. */
+export function checkReadyExpressions(ks: Kustomization): void {
+  (ks.spec.dependsOn ?? []).forEach((d, i) => {
+    if (!d.readyExpr) return;
+    try {
+      compileBoolExpression(d.readyExpr, READY_EXPR_VARIABLES);
+    } catch (err) {
+      throw new InvalidCelExpression(
+        `spec.dependsOn[${i}].readyExpr: failed to evaluate dependency ${d.name}: ${(err as Error).message}`,
+      );
+    }
+  });
+}
+
+const READY_EXPR_VARIABLES = ['self', 'dep'] as const;
+
 /**
  * The first dependency that is not ready, as a message, or undefined when all are ready. Ready =
- * the current generation observed with Ready=True and, when it shares our source, the same
- * revision applied (so dependents never run ahead of what they depend on).
+ * its readyExpr true when it has one (which replaces the built-in check, as in Flux without the
+ * AdditiveCELDependencyCheck gate), else the current generation observed with Ready=True and,
+ * when it shares our source, the same revision applied (so dependents never run ahead).
  */
 export function unreadyDependency(
   ks: Kustomization,
@@ -31,11 +49,24 @@ export function unreadyDependency(
   sourceRevision: string | undefined,
 ): string | undefined {
   const srcNs = sourceNamespace(ks);
-  for (const dep of dependencies(ks)) {
+  const refs = ks.spec.dependsOn ?? [];
+  for (const [i, dep] of dependencies(ks).entries()) {
     const d = lookup(dep.namespace, dep.name);
     const id = `${dep.namespace}/${dep.name}`;
     if (!d) return `dependency '${id}' not found`;
     if (d.metadata.uid && d.metadata.uid === ks.metadata.uid) continue;
+    const readyExpr = refs[i]?.readyExpr;
+    if (readyExpr) {
+      const program = compileBoolExpression(readyExpr, READY_EXPR_VARIABLES);
+      let ready: boolean;
+      try {
+        ready = program.evaluate({ self: withTypeMeta(ks), dep: withTypeMeta(d) });
+      } catch (err) {
+        return `dependency '${id}': ${(err as Error).message}`;
+      }
+      if (!ready) return `dependency '${id}' is not ready according to readyExpr eval`;
+      continue;
+    }
     if (!isReadyAndObserved(d)) return `dependency '${id}' is not ready`;
     const sameSource =
       d.spec.sourceRef.kind === ks.spec.sourceRef.kind &&
@@ -60,4 +91,9 @@ export function usesSource(ks: Kustomization, repo: GitRepository): boolean {
     ks.spec.sourceRef.name === repo.metadata.name &&
     sourceNamespace(ks) === (repo.metadata.namespace ?? 'default')
   );
+}
+
+/** The object as Flux's unstructured conversion gives it to CEL (apiVersion and kind always set). */
+function withTypeMeta(k: Kustomization): Record<string, unknown> {
+  return { ...k, apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization' };
 }

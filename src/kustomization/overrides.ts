@@ -1,6 +1,7 @@
 // The Kustomization spec's build overrides, merged into the kustomization file the way Flux's
 // generator does it: targetNamespace → namespace, namePrefix /
-// nameSuffix replaced, patches and components appended, images merged by name. A directory without
+// nameSuffix replaced, patches and components appended (missing components dropped when
+// ignoreMissingComponents), buildMetadata added, images merged by name. A directory without
 // a kustomization file first gets the one the engine would generate for it.
 import * as path from 'node:path';
 import { parseDocument, stringify } from 'yaml';
@@ -13,7 +14,14 @@ import type { JsonObject } from '../kustomize/yaml.js';
 
 export type BuildOverrides = Pick<
   KustomizationSpec,
-  'targetNamespace' | 'namePrefix' | 'nameSuffix' | 'patches' | 'images' | 'components'
+  | 'targetNamespace'
+  | 'namePrefix'
+  | 'nameSuffix'
+  | 'patches'
+  | 'images'
+  | 'components'
+  | 'ignoreMissingComponents'
+  | 'buildMetadata'
 >;
 
 function hasOverrides(o: BuildOverrides): boolean {
@@ -23,7 +31,9 @@ function hasOverrides(o: BuildOverrides): boolean {
       o.nameSuffix ||
       o.patches?.length ||
       o.images?.length ||
-      o.components?.length,
+      o.components?.length ||
+      o.buildMetadata?.length ||
+      o.ignoreMissingComponents,
   );
 }
 
@@ -66,6 +76,16 @@ export function overriddenKustomization(
   if (overrides.components?.length) {
     const components = Array.isArray(k.components) ? k.components : [];
     k.components = [...components, ...overrides.components];
+  }
+  if (overrides.ignoreMissingComponents && Array.isArray(k.components)) {
+    // Flux drops the component paths not found in the source from the generated file.
+    k.components = k.components.filter(
+      (c) => typeof c !== 'string' || fs.stat(path.posix.join(dir, c)) !== undefined,
+    );
+  }
+  if (overrides.buildMetadata?.length) {
+    const meta = Array.isArray(k.buildMetadata) ? k.buildMetadata.map(String) : [];
+    k.buildMetadata = [...new Set([...meta, ...overrides.buildMetadata])];
   }
   if (overrides.images?.length) {
     const images = (Array.isArray(k.images) ? k.images : []) as unknown as ImageOverride[];

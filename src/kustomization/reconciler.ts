@@ -30,8 +30,10 @@ import {
   sourceNamespace,
 } from '../api/kustomization.js';
 import { FINALIZER, reconcileRequestedAt } from '../api/meta.js';
+import { kustomizationRefusal } from '../api/refusals.js';
 import { ApplyCache } from '../apply/cache.js';
 import { ChangeSet } from '../apply/changeset.js';
+import { IgnoreRules } from '../apply/ignore.js';
 import { entryRef, type InventoryEntry, staleEntries } from '../apply/inventory.js';
 import { delay } from '../apply/limit.js';
 import { ownerLabelsFor, ResourceManager } from '../apply/manager.js';
@@ -49,8 +51,10 @@ import { patchStatus, recordReconcile } from '../runtime/status.js';
 import { ArtifactCache, type ArtifactLease } from './artifacts.js';
 import { BuildError, buildManifests } from './build.js';
 import { type BuildReads, RecordingFileSystem, sameReads } from './buildinputs.js';
+import { InvalidCelExpression } from './cel.js';
 import type { ApplyTarget, ClientFactory } from './clients.js';
-import { crossNamespaceViolation, unreadyDependency } from './dependencies.js';
+import { checkReadyExpressions, crossNamespaceViolation, unreadyDependency } from './dependencies.js';
+import { healthExpressions, type StatusOf } from './healthexprs.js';
 import { collectVars } from './substitute.js';
 
 export const KustomizationType: ResourceType = {
@@ -70,7 +74,8 @@ export type StepReason =
   | 'PruneFailed'
   | 'HealthCheckFailed'
   | 'DependencyNotReady'
-  | 'AccessDenied';
+  | 'AccessDenied'
+  | 'InvalidCELExpression';
 
 /** A failed step with Flux's Ready reason. `retryAfterMs` overrides retryInterval; `stalled` means no retry. */
 export class StepError extends Error {
@@ -212,7 +217,7 @@ export class KustomizationReconciler {
   private async reconcileManifests(obj: Kustomization, req: ReconcileRequest): Promise<Outcome> {
     let revision: string | undefined;
     try {
-      this.validate(obj);
+      const statusOf = this.validate(obj);
       const source = this.resolveSource(obj);
       const artifact = source.status!.artifact!;
       revision = artifact.revision;
@@ -280,6 +285,7 @@ export class KustomizationReconciler {
           changeSet,
           timeoutMs,
           req.signal,
+          statusOf,
         );
         req.log.debug('reconcile phases', {
           fetchMs: t1 - t0,
@@ -353,8 +359,11 @@ export class KustomizationReconciler {
     return eligible ? last : undefined;
   }
 
-  /** Flux's CEL rules and the multi-tenancy lockdown, checked here (the test server has no CEL). */
-  private validate(obj: Kustomization): void {
+  /**
+   * Flux's CEL rules and the multi-tenancy lockdown, checked here (the test server has no CEL);
+   * the CEL expressions of the spec compiled (Stalled InvalidCELExpression when one does not).
+   */
+  private validate(obj: Kustomization): StatusOf | undefined {
     const kc = obj.spec.kubeConfig;
     if (kc && Boolean(kc.secretRef) === Boolean(kc.configMapRef)) {
       throw new StepError(
@@ -363,16 +372,22 @@ export class KustomizationReconciler {
         { stalled: true },
       );
     }
-    if (kc?.configMapRef) {
-      throw new StepError(
-        'ReconciliationFailed',
-        'spec.kubeConfig.configMapRef (workload identity) is not supported by Mooring yet',
-        { stalled: true },
-      );
-    }
+    const refusal = kustomizationRefusal(obj);
+    if (refusal) throw new StepError(refusal.reason as StepReason, refusal.message, { stalled: true });
     if (this.deps.options.noCrossNamespaceRefs) {
       const violation = crossNamespaceViolation(obj);
       if (violation) throw new StepError('AccessDenied', violation, { stalled: true });
+    }
+    try {
+      checkReadyExpressions(obj);
+      return healthExpressions(obj.spec.healthCheckExprs);
+    } catch (err) {
+      if (!(err instanceof InvalidCelExpression)) throw err;
+      throw new StepError(
+        'InvalidCELExpression',
+        `Reconciliation failed terminally due to configuration error: ${err.message}`,
+        { stalled: true },
+      );
     }
   }
 
@@ -380,11 +395,6 @@ export class KustomizationReconciler {
     const ref = obj.spec.sourceRef;
     const ns = sourceNamespace(obj);
     const id = `${ref.kind}/${ns}/${ref.name}`;
-    if (ref.kind !== 'GitRepository') {
-      throw new StepError('ArtifactFailed', `Source kind '${ref.kind}' is not supported by Mooring yet`, {
-        stalled: true,
-      });
-    }
     const source = this.deps.sources.get(`${ns}/${ref.name}`);
     if (!source) throw new StepError('ArtifactFailed', `Source '${id}' not found`);
     if (!source.status?.artifact) {
@@ -522,7 +532,18 @@ export class KustomizationReconciler {
     cache: ApplyCache,
     signal: AbortSignal,
   ): Promise<ChangeSet> {
-    const result = await manager.applyAll(manifests, { force: obj.spec.force ?? false, cache, signal });
+    let ignore: IgnoreRules | undefined;
+    try {
+      ignore = IgnoreRules.compile(obj.spec.ignore);
+    } catch (err) {
+      throw new StepError('ReconciliationFailed', errorMessage(err), { stalled: true });
+    }
+    const result = await manager.applyAll(manifests, {
+      force: obj.spec.force ?? false,
+      cache,
+      signal,
+      ...(ignore ? { ignore } : {}),
+    });
     if (result.error) {
       const inventory = mergeInventory(obj.status?.inventory?.entries ?? [], result.changeSet.toInventory());
       throw new StepError('ReconciliationFailed', result.error.message, { inventory });
@@ -560,6 +581,7 @@ export class KustomizationReconciler {
     changeSet: ChangeSet,
     timeoutMs: number,
     signal: AbortSignal,
+    statusOf: StatusOf | undefined,
   ): Promise<string | undefined> {
     let refs: ObjectRef[];
     if (obj.spec.wait) {
@@ -600,7 +622,13 @@ export class KustomizationReconciler {
       `Running health checks with a timeout of ${formatDuration(timeoutMs)}`,
     );
     const started = Date.now();
-    const result = await manager.waitForSet(refs, { timeoutMs, failFast: true, signal, intervalMs: 2_000 });
+    const result = await manager.waitForSet(refs, {
+      timeoutMs,
+      failFast: true,
+      signal,
+      intervalMs: 2_000,
+      ...(statusOf ? { statusOf } : {}),
+    });
     if (!result.ok) {
       markFalse(obj, ConditionType.Healthy, KustomizationReason.HealthCheckFailed, result.message);
       throw new StepError('HealthCheckFailed', result.message);

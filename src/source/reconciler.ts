@@ -24,6 +24,7 @@ import {
   verifiesTag,
 } from '../api/gitrepository.js';
 import { FINALIZER, reconcileRequestedAt } from '../api/meta.js';
+import { gitRepositoryRefusal } from '../api/refusals.js';
 import type { KubeClient } from '../kube/client.js';
 import { isNotFound } from '../kube/errors.js';
 import { CoreTypes, objectPath, type ResourceType } from '../kube/resource.js';
@@ -152,21 +153,8 @@ export class GitRepositoryReconciler {
 
   /** Checks the Flux CEL rules the served CRD cannot carry (no CEL on the test server). */
   private validate(obj: GitRepository): void {
-    const provider = obj.spec.provider ?? 'generic';
-    if (obj.spec.serviceAccountName && provider !== 'azure' && provider !== 'aws') {
-      throw new StepError(
-        'Stalled',
-        'InvalidProviderConfiguration',
-        "spec.serviceAccountName can only be set when spec.provider is 'azure' or 'aws'",
-      );
-    }
-    if (provider !== 'generic') {
-      throw new StepError(
-        'Stalled',
-        'InvalidProviderConfiguration',
-        `provider '${provider}' is not supported by Mooring yet`,
-      );
-    }
+    const refusal = gitRepositoryRefusal(obj);
+    if (refusal) throw new StepError('Stalled', refusal.reason, refusal.message);
   }
 
   private async readSecret(namespace: string, name: string): Promise<Record<string, string>> {
