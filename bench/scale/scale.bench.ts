@@ -4,7 +4,6 @@
 // Measures: time until all are Ready, controller peak RSS and CPU seconds, the controller's API
 // requests by verb, a steady-state pass, and one commit that changes one application.
 //   node .build/bench/scale/scale.bench.js            (BENCH_N=100,500,1000 BENCH_SOURCES=4 BENCH_CONCURRENT=20)
-import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { KubeClient } from '../../src/kube/client.js';
@@ -13,33 +12,11 @@ import { startController } from '../../test/helpers/controller.js';
 import { installCrds, kubectlOk } from '../../test/helpers/crds.js';
 import { commitFiles, makeRepo, startGitHttpServer, tempDir } from '../../test/helpers/gitserver.js';
 import { kubeConfigFor } from '../../test/helpers/kubeconfig.js';
+import { app, deployedNodeFlags, heapFigures, metricsPort, metricValue, procSample } from './fleet.js';
 
 const sizes = (process.env.BENCH_N ?? '100,500,1000').split(',').map(Number);
 const sourcesCount = Number(process.env.BENCH_SOURCES ?? 4);
 const concurrent = process.env.BENCH_CONCURRENT ?? '20';
-
-function app(i: number, image = 'nginx:1.27.0'): Record<string, string> {
-  const n = `app-${i}`;
-  return {
-    [`apps/${n}/sa.yaml`]: `apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: ${n}\n`,
-    [`apps/${n}/svc.yaml`]: `apiVersion: v1\nkind: Service\nmetadata:\n  name: ${n}\nspec:\n  selector:\n    app: ${n}\n  ports:\n    - port: 80\n`,
-    [`apps/${n}/deploy.yaml`]: `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ${n}\nspec:\n  replicas: 0\n  selector:\n    matchLabels:\n      app: ${n}\n  template:\n    metadata:\n      labels:\n        app: ${n}\n    spec:\n      serviceAccountName: ${n}\n      containers:\n        - name: app\n          image: ${image}\n`,
-    [`apps/${n}/ingress.yaml`]: `apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: ${n}\nspec:\n  rules:\n    - host: ${n}.example.com\n      http:\n        paths:\n          - path: /\n            pathType: Prefix\n            backend:\n              service:\n                name: ${n}\n                port:\n                  number: 80\n`,
-  };
-}
-
-interface Sample {
-  rssKb: number;
-  cpuS: number;
-}
-
-function procSample(pid: number): Sample {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const hwm = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  const ticks = Number(stat[11]) + Number(stat[12]);
-  return { rssKb: hwm, cpuS: ticks / 100 };
-}
 
 async function scrape(port: number): Promise<Map<string, number>> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
@@ -50,14 +27,6 @@ async function scrape(port: number): Promise<Map<string, number>> {
     out.set(verb, (out.get(verb) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
   }
   return out;
-}
-
-/** `used/total MiB` of the V8 heap at the end, from the controller's process metrics. */
-async function heapFigures(port: number): Promise<string> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
-  const mib = (b: number) => (b / 1024 / 1024).toFixed(0);
-  return `${mib(value('nodejs_heap_size_used_bytes'))}/${mib(value('nodejs_heap_size_total_bytes'))} MiB`;
 }
 
 /** BENCH_HEAP_SNAPSHOT=<dir>: a heap snapshot of the controller at the end (needs --heapsnapshot-signal=SIGUSR2 in MOORING_CONTROLLER_NODE_ARGS). */
@@ -91,24 +60,6 @@ function diff(a: Map<string, number>, b: Map<string, number>): Record<string, nu
 const writes = (r: Record<string, number>) =>
   (r.create ?? 0) + (r.update ?? 0) + (r.patch ?? 0) + (r.delete ?? 0);
 
-async function metricsPort(logs: () => string): Promise<number> {
-  for (let i = 0; i < 200; i++) {
-    const m = /"metricsPort":(\d+)/.exec(logs());
-    if (m) return Number(m[1]);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('controller did not report its metrics port');
-}
-
-/**
- * The controller runs with the node flags of the Deployment's command (config/manager), so the
- * figures are those of the shipped configuration; MOORING_CONTROLLER_NODE_ARGS overrides them.
- */
-function deployedNodeFlags(): string {
-  const text = readFileSync(new URL('../../../config/manager/deployment.yaml', import.meta.url), 'utf8');
-  const command = /\n(\s+)command:\n((?:\1 {2}- .*\n)+)/.exec(text)?.[2] ?? '';
-  return [...command.matchAll(/- (--\S+)/g)].map((m) => m[1]).join(' ');
-}
 const nodeArgs = process.env.MOORING_CONTROLLER_NODE_ARGS ?? deployedNodeFlags();
 process.env.MOORING_CONTROLLER_NODE_ARGS = nodeArgs;
 
@@ -232,6 +183,9 @@ async function runSize(n: number): Promise<Record<string, string>> {
     const bumpS = (Date.now() - (revisionAt || bumpStart)) / 1000;
     const final = procSample(pid);
     const heap = await heapFigures(port);
+    // Informer caches, inventories and apply caches per Kustomization: the used heap at the end
+    // divided by N (an upper bound: the process's own baseline is included).
+    const heapPerK = (await metricValue(port, 'nodejs_heap_size_used_bytes')) / n / 1024;
     if (process.env.BENCH_HEAP_SNAPSHOT) await heapSnapshot(pid, process.env.BENCH_HEAP_SNAPSHOT);
     await controller.stop();
     if (process.env.BENCH_LOGS)
@@ -242,7 +196,7 @@ async function runSize(n: number): Promise<Record<string, string>> {
       ready: `${allReady.toFixed(1)} s`,
       rate: `${(n / allReady).toFixed(1)}/s`,
       // Peak so far, after each phase: first sync / steady pass / one app changed.
-      rss: `${[firstSample.rssKb, steadyPeakKb, final.rssKb].map((kb) => (kb / 1024).toFixed(0)).join(' / ')} MiB (heap ${heap})`,
+      rss: `${[firstSample.rssKb, steadyPeakKb, final.rssKb].map((kb) => (kb / 1024).toFixed(0)).join(' / ')} MiB (heap ${heap}, ${heapPerK.toFixed(1)} KiB per Kustomization)`,
       cpu: `${cpuFirst.toFixed(1)} s`,
       requests: Object.entries(first)
         .map(([k, v]) => `${k} ${v}`)

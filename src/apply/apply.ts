@@ -2,6 +2,8 @@
 // stages (definitions → classes → resources), each stage in Flux's kind order, waiting for CRDs
 // to be Established before the objects that need them. An ApplyCache makes the steady state
 // nearly free: objects whose manifest and live fingerprint did not change are not even dry-run.
+// A set whose only work is new objects (a first sync) is written without dry-runs, and a
+// rejection removes what the pass created: one request per object, still all or nothing.
 import { formatRef, type Manifest } from '../kube/dynamic.js';
 import { ApiError, isAborted } from '../kube/errors.js';
 import { type ApplyCache, type CachedObject, liveFingerprint } from './cache.js';
@@ -11,7 +13,7 @@ import type { IgnoreRules } from './ignore.js';
 import { inventoryId } from './inventory.js';
 import { delay, mapLimit } from './limit.js';
 import type { ResourceManager } from './manager.js';
-import { ownerSelector } from './metadata.js';
+import { isExcluded, ownerSelector, takeoverPatch } from './metadata.js';
 import { STAGES, sortForApply } from './order.js';
 import { waitForSet } from './wait.js';
 
@@ -26,6 +28,11 @@ export interface ApplyOptions {
   waitIntervalMs?: number;
   /** Drift ignore rules (Flux's spec.ignore): see ignore.ts. */
   ignore?: IgnoreRules;
+  /**
+   * Inventory ids of what the caller applied before (a Kustomization's inventory). With it, a set
+   * whose uncached objects are all absent from it is written without dry-runs: see presumedNew.
+   */
+  previousInventory?: ReadonlySet<string>;
   signal?: AbortSignal;
 }
 
@@ -51,6 +58,8 @@ export interface ApplyStats {
   dryRun: number;
   /** Objects written (created, configured, recreated). */
   written: number;
+  /** Objects written without a dry-run because they were presumed new. */
+  optimistic: number;
 }
 
 export interface ApplyResult {
@@ -71,7 +80,7 @@ export async function applyAll(
     objects.map((o) => prepare(m, o)),
     (p) => p.ref,
   );
-  const stats: ApplyStats = { objects: items.length, cacheHits: 0, dryRun: 0, written: 0 };
+  const stats: ApplyStats = { objects: items.length, cacheHits: 0, dryRun: 0, written: 0, optimistic: 0 };
   const outcomes = new Map<Prepared, Outcome>();
   const result = (error?: ApplyFailure): ApplyResult => {
     const changeSet = new ChangeSet();
@@ -154,8 +163,14 @@ async function run(
   }
 
   // ---- 3. Validate: dry-run everything not cached; definitions first so that objects in a ------
-  //         namespace this set creates are deferred instead of failing with NotFound.
+  //         namespace this set creates are deferred instead of failing with NotFound. A set of
+  //         new objects only skips this: its writes validate it, and a rejection is undone.
   const ctx = { force, deferrable: needsDefinition, signal, ...(opts.ignore ? { ignore: opts.ignore } : {}) };
+  const fresh = presumedNew(items, plans, deferred, rejected, opts.previousInventory);
+  for (const p of fresh ?? [])
+    plans.set(p, { type: 'write', action: 'created', takeover: [], recreate: false, optimistic: true });
+  const created: Prepared[] = [];
+  const adopted: Prepared[] = [];
   const planAll = async (list: Prepared[]): Promise<void> => {
     const results = await mapLimit(list, m.concurrency, (p) => planObject(m, p, ctx), signal);
     list.forEach((p, i) => {
@@ -173,7 +188,7 @@ async function run(
         !isRejected(p),
     );
   const isRejected = (p: Prepared) => rejected.some((r) => r.subject === p.subject);
-  await planAll(toPlan(true));
+  if (!fresh) await planAll(toPlan(true));
   const newNamespaces = new Set(
     items
       .filter((p) => p.ref.kind === 'Namespace' && p.ref.group === '')
@@ -184,7 +199,7 @@ async function run(
       .map((p) => p.ref.name),
   );
   for (const p of toPlan(false)) if (p.ref.namespace && newNamespaces.has(p.ref.namespace)) deferred.add(p);
-  await planAll(toPlan(false));
+  if (!fresh) await planAll(toPlan(false));
   for (const p of items) {
     const plan = plans.get(p);
     if (plan?.type === 'reject') rejected.push({ subject: p.subject, message: plan.message });
@@ -233,10 +248,12 @@ async function run(
         async (p) => {
           const plan = plans.get(p) as Extract<Plan, { type: 'write' }>;
           try {
-            const applied = await write(m, p, plan, waitTimeoutMs, waitIntervalMs, signal);
+            const { applied, action } = await write(m, p, plan, waitTimeoutMs, waitIntervalMs, signal);
             stats.written++;
+            if (plan.optimistic) stats.optimistic++;
+            if (plan.optimistic) (action === 'created' ? created : adopted).push(p);
             written.push(p);
-            outcomes.set(p, { action: plan.action, ...(plan.recreate ? { note: 'recreated' } : {}) });
+            outcomes.set(p, { action, ...(plan.recreate ? { note: 'recreated' } : {}) });
             cache?.record(p.ref, {
               digest: p.digest,
               fingerprint: fingerprint(m, p, applied),
@@ -253,6 +270,8 @@ async function run(
         },
         signal,
       );
+      if (failures.length > 0 && fresh)
+        return result(await undoFresh(m, items, outcomes, created, adopted, failures, ctx, cache));
       if (failures.length > 0)
         return result({
           reason: 'ApplyFailed',
@@ -427,7 +446,106 @@ function byKind(items: Prepared[]): Prepared[][] {
   return out;
 }
 
+/**
+ * The objects to write without a dry-run, or undefined when the set needs validating first: with
+ * the caller's inventory at hand, every object not found unchanged through the cache is new to
+ * that inventory, of a served kind, applied with the plain policies, and nothing waits for a CRD.
+ * Such a set changes nothing that runs, so its own writes can validate it: a rejection deletes
+ * what the pass created (undoFresh). An object that existed outside the inventory is adopted by
+ * its write as it would be after a dry-run (takeover included).
+ */
+function presumedNew(
+  items: Prepared[],
+  plans: ReadonlyMap<Prepared, unknown>,
+  deferred: ReadonlySet<Prepared>,
+  rejected: readonly ObjectFailure[],
+  previous: ReadonlySet<string> | undefined,
+): Prepared[] | undefined {
+  if (!previous || deferred.size > 0 || rejected.length > 0) return undefined;
+  const rest = items.filter((p) => !plans.has(p));
+  const eligible = (p: Prepared) =>
+    p.type !== undefined &&
+    !previous.has(inventoryId(p.ref)) &&
+    !isExcluded(p.desired.metadata) &&
+    (p.policy === 'Override' || p.policy === 'Merge');
+  return rest.length > 0 && rest.every(eligible) ? rest : undefined;
+}
+
+/**
+ * A write of a presumed-new set was rejected: delete what this pass created (newest first), then
+ * dry-run the objects not tried yet so that every rejection is reported at once, as validation
+ * would have. Objects in a namespace just removed are not tried (it is terminating).
+ */
+async function undoFresh(
+  m: ResourceManager,
+  items: Prepared[],
+  outcomes: Map<Prepared, Outcome>,
+  created: readonly Prepared[],
+  adopted: readonly Prepared[],
+  failures: readonly ObjectFailure[],
+  ctx: PlanContext,
+  cache: ApplyCache | undefined,
+): Promise<ApplyFailure> {
+  for (const p of [...created].reverse()) {
+    await m.dynamic.delete(p.ref, { propagationPolicy: 'Background', signal: ctx.signal }).catch(() => false);
+    outcomes.delete(p);
+    cache?.forget(p.ref);
+  }
+  const removedNamespaces = new Set(
+    created.filter((p) => p.ref.kind === 'Namespace' && p.ref.group === '').map((p) => p.ref.name),
+  );
+  const failed = new Set(failures.map((f) => f.subject));
+  const untried = items.filter(
+    (p) =>
+      p.type &&
+      !outcomes.has(p) &&
+      !created.includes(p) &&
+      !failed.has(p.subject) &&
+      !removedNamespaces.has(p.ref.namespace),
+  );
+  const plans = await mapLimit(untried, m.concurrency, (p) => planObject(m, p, ctx), ctx.signal);
+  const objects = [
+    ...failures,
+    ...untried.flatMap((p, i) => {
+      const plan = plans[i]!;
+      return plan.type === 'reject' ? [{ subject: p.subject, message: plan.message }] : [];
+    }),
+  ];
+  const n = objects.length;
+  const kept = adopted.length
+    ? `; existing objects adopted before the rejection keep what was applied: ${adopted.map((p) => p.subject).join(', ')}`
+    : '';
+  return {
+    reason: 'ValidationFailed',
+    message: `${n} object${n === 1 ? '' : 's'} rejected by the apiserver, nothing created${kept}:\n${objects.map((o) => o.message).join('\n')}`,
+    objects,
+  };
+}
+
 async function write(
+  m: ResourceManager,
+  p: Prepared,
+  plan: Extract<Plan, { type: 'write' }>,
+  timeoutMs: number,
+  intervalMs: number,
+  signal?: AbortSignal,
+): Promise<{ applied: Manifest; action: Action }> {
+  if (plan.optimistic) {
+    const opts = { fieldManager: m.fieldManager, force: true, signal };
+    const { object, created } = await m.dynamic.applyReportingCreate(p.desired, opts);
+    if (created) return { applied: object, action: 'created' };
+    // It existed outside the inventory: take over the fields other managers set before, as the
+    // dry-run path does for an existing object.
+    const takeover =
+      p.policy === 'Merge' ? [] : takeoverPatch(object, m.fieldManager, [...m.takeoverManagers]);
+    if (takeover.length === 0) return { applied: object, action: 'configured' };
+    await m.dynamic.jsonPatch(p.ref, takeover, { fieldManager: m.fieldManager, signal });
+    return { applied: await m.dynamic.apply(p.desired, opts), action: 'configured' };
+  }
+  return { applied: await writePlanned(m, p, plan, timeoutMs, intervalMs, signal), action: plan.action };
+}
+
+async function writePlanned(
   m: ResourceManager,
   p: Prepared,
   plan: Extract<Plan, { type: 'write' }>,

@@ -126,6 +126,8 @@ export type Plan =
       takeover: TakeoverOps;
       /** Immutable field changed and force requested: delete, wait until gone, apply. */
       recreate: boolean;
+      /** Presumed new and written without a dry-run; the write tells whether it created it. */
+      optimistic?: boolean;
     }
   | { type: 'defer'; why: string }
   | { type: 'reject'; reason: string; message: string };

@@ -130,6 +130,15 @@ export class KubeClient {
 
   /** Sends a request and returns the parsed JSON body; non-2xx answers throw ApiError. */
   async request<T = unknown>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+    return (await this.requestWithStatus<T>(method, path, opts)).body;
+  }
+
+  /** As request, with the HTTP status (an apply PATCH answers 201 when it created the object). */
+  async requestWithStatus<T = unknown>(
+    method: string,
+    path: string,
+    opts: RequestOptions = {},
+  ): Promise<{ status: number; body: T }> {
     const res = await this.open(method, path, { timeoutMs: 60_000, ...opts });
     const chunks: Buffer[] = [];
     try {
@@ -141,7 +150,7 @@ export class KubeClient {
     const status = res.statusCode ?? 0;
     for (const count of this.counters) count(method, path, status, opts.query);
     if (status < 200 || status >= 300) throw apiErrorFrom(status, text, method, path);
-    return (text ? JSON.parse(text) : {}) as T;
+    return { status, body: (text ? JSON.parse(text) : {}) as T };
   }
 
   get<T = unknown>(path: string, opts?: RequestOptions): Promise<T> {

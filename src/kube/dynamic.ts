@@ -112,6 +112,21 @@ export class DynamicClient {
     });
   }
 
+  /** Server-side apply that also tells whether it created the object (HTTP 201) or updated it. */
+  async applyReportingCreate<T extends Manifest = Manifest>(
+    obj: Manifest,
+    req: Omit<ApplyRequest, 'dryRun'>,
+  ): Promise<{ object: T; created: boolean }> {
+    const path = await this.path(refOf(obj), req.signal);
+    const res = await this.client.requestWithStatus<T>('PATCH', path, {
+      body: obj,
+      contentType: ContentType.apply,
+      query: { fieldManager: req.fieldManager, force: req.force ? true : undefined },
+      signal: req.signal,
+    });
+    return { object: res.body, created: res.status === 201 };
+  }
+
   /** RFC 6902 JSON patch (used to rewrite managedFields and drop stale annotations). */
   async jsonPatch<T extends Manifest = Manifest>(
     ref: ObjectRef,

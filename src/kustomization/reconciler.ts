@@ -55,6 +55,7 @@ import { InvalidCelExpression } from './cel.js';
 import type { ApplyTarget, ClientFactory } from './clients.js';
 import { checkReadyExpressions, crossNamespaceViolation, unreadyDependency } from './dependencies.js';
 import { healthExpressions, type StatusOf } from './healthexprs.js';
+import { DeferredProgress, PROGRESS_DELAY_MS } from './progress.js';
 import { collectVars } from './substitute.js';
 
 export const KustomizationType: ResourceType = {
@@ -82,7 +83,13 @@ export class StepError extends Error {
   constructor(
     readonly reason: StepReason,
     message: string,
-    readonly opts: { retryAfterMs?: number; stalled?: boolean; inventory?: InventoryEntry[] } = {},
+    readonly opts: {
+      retryAfterMs?: number;
+      stalled?: boolean;
+      inventory?: InventoryEntry[];
+      /** Status and log only, no Event (as Flux, for a source that has no artifact yet). */
+      quiet?: boolean;
+    } = {},
   ) {
     super(message);
   }
@@ -179,13 +186,27 @@ export class KustomizationReconciler {
     }
 
     const started = Date.now();
+    const progress = new DeferredProgress(PROGRESS_DELAY_MS);
     const original = JSON.stringify(obj.status ?? {});
-    const outcome = await this.reconcileManifests(obj, req);
+    const outcome = await this.reconcileManifests(obj, req, progress);
+    // A progress status written meanwhile is replaced by the result, even one equal to `original`.
+    const progressShown = await progress.settle();
     this.summarize(obj, outcome, Date.now() - started);
-    await recordReconcile(this.deps.client, this.deps.metrics, KustomizationType, obj, original, started);
+    await recordReconcile(
+      this.deps.client,
+      this.deps.metrics,
+      KustomizationType,
+      obj,
+      progressShown ? '' : original,
+      started,
+    );
 
     if (outcome.kind === 'failed') {
       const { error } = outcome;
+      if (error.opts.quiet) {
+        req.log.info(error.message, { reason: error.reason });
+        return { requeueAfter: error.opts.retryAfterMs ?? getRetryInterval(obj) };
+      }
       req.log.error('Reconciliation failed', {
         error: error.message,
         reason: error.reason,
@@ -214,7 +235,11 @@ export class KustomizationReconciler {
   };
 
   /** The pipeline. Never throws: failures become an outcome with a condition reason. */
-  private async reconcileManifests(obj: Kustomization, req: ReconcileRequest): Promise<Outcome> {
+  private async reconcileManifests(
+    obj: Kustomization,
+    req: ReconcileRequest,
+    progress: DeferredProgress,
+  ): Promise<Outcome> {
     let revision: string | undefined;
     try {
       const statusOf = this.validate(obj);
@@ -226,13 +251,11 @@ export class KustomizationReconciler {
       const timeoutMs = getTimeout(obj);
       // Read before any progress status is written (it sets Ready=Unknown).
       const lastApply = this.shortCutBase(obj, req.key, revision);
-      let progressing = async () => {
-        progressing = async () => undefined;
-        await this.markProgressing(obj, revision!, timeoutMs);
-      };
-      // A download can take a while: show it. An artifact already here is built first, so that
-      // a revision that leaves this Kustomization unchanged writes no progress status.
-      if (!this.artifacts.has(artifact.digest)) await progressing();
+      const attempted = revision;
+      const showProgress = () => this.markProgressing(obj, attempted, timeoutMs);
+      // A download can take a while: show it when it does. An artifact already here is built
+      // first, so that a revision that leaves this Kustomization unchanged writes no progress.
+      if (!this.artifacts.has(artifact.digest)) progress.arm(showProgress);
 
       const t0 = Date.now();
       const artifactTree = await this.fetch(artifact.url, artifact.digest, req.signal);
@@ -265,7 +288,7 @@ export class KustomizationReconciler {
           };
         }
         const { manifests, reads } = built ?? this.build(obj, dir, vars);
-        await progressing();
+        progress.arm(showProgress);
         const target = await this.applyTarget(obj);
         const manager = new ResourceManager({
           client: target.client,
@@ -398,9 +421,15 @@ export class KustomizationReconciler {
     const source = this.deps.sources.get(`${ns}/${ref.name}`);
     if (!source) throw new StepError('ArtifactFailed', `Source '${id}' not found`);
     if (!source.status?.artifact) {
-      throw new StepError('ArtifactFailed', `Source '${id}' is not ready, artifact not found`, {
-        retryAfterMs: this.deps.options.requeueDependencyMs,
-      });
+      const retry = this.deps.options.requeueDependencyMs;
+      throw new StepError(
+        'ArtifactFailed',
+        `Source artifact not found, retrying in ${formatDuration(retry)}`,
+        {
+          retryAfterMs: retry,
+          quiet: true,
+        },
+      );
     }
     return source;
   }
@@ -541,6 +570,7 @@ export class KustomizationReconciler {
     const result = await manager.applyAll(manifests, {
       force: obj.spec.force ?? false,
       cache,
+      previousInventory: new Set((obj.status?.inventory?.entries ?? []).map((e) => e.id)),
       signal,
       ...(ignore ? { ignore } : {}),
     });

@@ -137,8 +137,9 @@ export class Controller<T extends KubeObject> {
         signal: this.abort.signal,
       });
       this.queue.forget(key);
-      if (result?.requeueAfter && result.requeueAfter > 0) {
-        this.queue.addAfter(key, jitter(result.requeueAfter));
+      const requeue = result?.requeueAfter && result.requeueAfter > 0 ? result.requeueAfter : undefined;
+      this.queue.reschedule(key, requeue && jitter(requeue));
+      if (requeue) {
         metrics.reconcileTotal.inc({ controller: this.name, result: 'requeue_after' });
       } else {
         metrics.reconcileTotal.inc({ controller: this.name, result: 'success' });

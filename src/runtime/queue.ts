@@ -74,6 +74,23 @@ export class WorkQueue {
     this.delayed.set(key, { at, timer });
   }
 
+  /**
+   * What a finished reconcile asks for: the key's next pass after `ms` (none when undefined),
+   * replacing any add still pending from an earlier pass — a retry scheduled before this pass
+   * succeeded is obsolete.
+   */
+  reschedule(key: string, ms: number | undefined): void {
+    this.cancelDelayed(key);
+    if (ms !== undefined) this.addAfter(key, ms);
+  }
+
+  private cancelDelayed(key: string): void {
+    const pending = this.delayed.get(key);
+    if (!pending) return;
+    clearTimeout(pending.timer);
+    this.delayed.delete(key);
+  }
+
   /** Adds the key after its next backoff delay; returns that delay. */
   addRateLimited(key: string): number {
     const delay = this.backoff.next(key);
@@ -154,6 +171,8 @@ export class WorkQueue {
   }
 
   private take(key: string): void {
+    // The pass starting now is what a pending delayed add asked for; its end schedules the next.
+    this.cancelDelayed(key);
     this.dirty.delete(key);
     this.processing.add(key);
     const added = this.addedAt.get(key);

@@ -94,3 +94,31 @@ test('drain gives up at its deadline', async () => {
   await q.get();
   assert.equal(await q.shutdownWithDrain(50), false);
 });
+
+test('reschedule replaces a pending add: an obsolete short retry never fires', (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const q = new WorkQueue();
+  q.addAfter('a', 2_000); // a retry asked for by a failed pass
+  q.reschedule('a', 600_000); // the pass that followed succeeded: next one at its interval
+  t.mock.timers.tick(2_000);
+  assert.equal(q.length, 0, 'the 2 s retry was cancelled');
+  t.mock.timers.tick(598_000);
+  assert.equal(q.length, 1, 'the interval pass is queued');
+  q.reschedule('b', 1_000);
+  q.reschedule('b', undefined);
+  t.mock.timers.tick(5_000);
+  assert.equal(q.length, 1, 'no next pass asked for: nothing pending for b');
+  q.shutdown();
+});
+
+test('a key handed out before its delayed add fires is not added again by it', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const q = new WorkQueue();
+  q.addAfter('a', 2_000); // a retry of a failed pass
+  q.add('a'); // a watch event starts the pass earlier
+  assert.equal(await q.get(), 'a');
+  t.mock.timers.tick(2_000);
+  q.done('a');
+  assert.equal(q.length, 0, 'the retry was satisfied by the pass that ran');
+  q.shutdown();
+});
