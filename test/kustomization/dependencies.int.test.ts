@@ -38,10 +38,10 @@ test('A ← B ← C: nothing runs ahead of its dependency, each link follows the
   assert.match(readyOf(c)!.message, new RegExp(`dependency '${env.ns}/b' is not ready`));
   assert.equal(await env.configMap('link-b'), undefined);
   assert.equal(await env.configMap('link-c'), undefined);
-  const events = await env.events('b');
-  assert.ok(
-    events.some((e) => e.type === 'Normal' && e.reason === 'DependencyNotReady'),
+  await env.waitEvent(
+    'b',
     'a Normal (not Warning) event says the dependency is not ready',
+    (e) => e.type === 'Normal' && e.reason === 'DependencyNotReady',
   );
 
   // Resume A: the chain follows, link by link, without waiting for the requeue delay.

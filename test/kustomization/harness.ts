@@ -93,6 +93,13 @@ export interface KsEnv {
   get(apiPath: string): Promise<LiveObject | undefined>;
   configMap(name: string, namespace?: string): Promise<LiveObject | undefined>;
   events(name: string, namespace?: string): Promise<KubeEvent[]>;
+  /** The first event of this Kustomization matching `match`; events are recorded after the status patch. */
+  waitEvent(
+    name: string,
+    what: string,
+    match: (e: KubeEvent) => boolean,
+    opts?: { namespace?: string; timeoutMs?: number },
+  ): Promise<KubeEvent>;
 }
 
 export interface SourceOptions {
@@ -242,6 +249,13 @@ export async function kustomizationEnv(opts: {
     );
   };
 
+  async function eventsOf(name: string, namespace = ns): Promise<KubeEvent[]> {
+    const list = await client.get<{ items: KubeEvent[] }>(`/api/v1/namespaces/${namespace}/events`);
+    return list.items.filter(
+      (e) => e.involvedObject.kind === 'Kustomization' && e.involvedObject.name === name,
+    );
+  }
+
   return {
     state,
     kc,
@@ -277,12 +291,13 @@ export async function kustomizationEnv(opts: {
     requestReconcile,
     get,
     configMap: (name, namespace = ns) => get(`/api/v1/namespaces/${namespace}/configmaps/${name}`),
-    async events(name, namespace = ns) {
-      const list = await client.get<{ items: KubeEvent[] }>(`/api/v1/namespaces/${namespace}/events`);
-      return list.items.filter(
-        (e) => e.involvedObject.kind === 'Kustomization' && e.involvedObject.name === name,
-      );
-    },
+    events: eventsOf,
+    waitEvent: (name, what, match, o = {}) =>
+      eventually(
+        `${name}: ${what}`,
+        async () => (await eventsOf(name, o.namespace ?? ns)).find(match),
+        o.timeoutMs ?? 20_000,
+      ),
   };
 }
 

@@ -159,9 +159,9 @@ test('an object that never becomes ready: HealthCheckFailed after the timeout, s
   assert.match(ready.message, /timeout/);
   assert.match(ready.message, new RegExp(`Deployment/${env.ns}/stuck`));
   assert.equal(conditionOf(ks, 'Healthy')?.status, 'False');
-  const events = await env.events('stuck');
-  assert.ok(
-    events.some((e) => e.type === 'Warning' && e.reason === 'HealthCheckFailed'),
+  await env.waitEvent(
+    'stuck',
     'a Warning event reports the failed health check',
+    (e) => e.type === 'Warning' && e.reason === 'HealthCheckFailed',
   );
 });

@@ -26,11 +26,11 @@ test("a source's new revision triggers the Kustomization at once", async () => {
   const ks = await env.waitApplied('follow', next, { timeoutMs: 20_000 });
   assert.equal(ks.metadata.annotations?.['reconcile.fluxcd.io/requestedAt'], requestedBefore);
   assert.equal((await env.configMap('follow'))?.data?.version, '2');
-  const events = await env.events('follow');
-  const applied = events.find(
+  const applied = await env.waitEvent(
+    'follow',
+    'a Normal event carries the new revision',
     (e) => e.type === 'Normal' && e.metadata.annotations?.['kustomize.toolkit.fluxcd.io/revision'] === next,
   );
-  assert.ok(applied, 'a Normal event carries the new revision');
   assert.match(applied.message, /ConfigMap\/.*follow configured/);
 });
 

@@ -55,9 +55,11 @@ test('a rejected object among valid ones: ReconciliationFailed naming it, nothin
     [`${env.ns}_settings__ConfigMap`, `${env.ns}_web__Service`],
     'the inventory still lists what runs',
   );
-  const events = await env.events('app');
-  const warning = events.find((e) => e.type === 'Warning' && e.reason === 'ReconciliationFailed');
-  assert.ok(warning, 'a Warning event');
+  const warning = await env.waitEvent(
+    'app',
+    'a Warning event',
+    (e) => e.type === 'Warning' && e.reason === 'ReconciliationFailed',
+  );
   assert.equal(warning.metadata.annotations?.['kustomize.toolkit.fluxcd.io/revision'], broken);
 
   // Fixing the object in Git applies the whole revision.

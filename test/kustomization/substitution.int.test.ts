@@ -138,9 +138,9 @@ test('strict substitution: an unset variable fails with the variable and object 
     'the valid object of the same build is not applied',
   );
   assert.equal(await env.configMap('strict-bad'), undefined);
-  const events = await env.events('strict');
-  assert.ok(
-    events.some((e) => e.type === 'Warning' && e.reason === 'BuildFailed' && /undefined_var/.test(e.message)),
-    `a Warning event explains the failure: ${JSON.stringify(events.map((e) => [e.reason, e.message]))}`,
+  await env.waitEvent(
+    'strict',
+    'a Warning BuildFailed event names the undefined variable',
+    (e) => e.type === 'Warning' && e.reason === 'BuildFailed' && /undefined_var/.test(e.message),
   );
 });
