@@ -59,7 +59,7 @@ export function parseSelectorFields(
 const regexCache = new Map<string, RE2JS>();
 
 /** kustomize's anchorRegex: `^(?:pattern)$`, compiled with RE2 syntax and semantics. */
-export function anchoredRegex(pattern: string): RE2JS {
+function anchoredRegex(pattern: string): RE2JS {
   let re = regexCache.get(pattern);
   if (!re) {
     try {
