@@ -43,7 +43,7 @@ export function semanticEqual(a: unknown, b: unknown): boolean {
   const bo = b as Record<string, unknown>;
   const ak = Object.keys(ao).filter((k) => ao[k] !== undefined);
   const bk = Object.keys(bo).filter((k) => bo[k] !== undefined);
-  return ak.length === bk.length && ak.every((k) => k in bo && semanticEqual(ao[k], bo[k]));
+  return ak.length === bk.length && ak.every((k) => Object.hasOwn(bo, k) && semanticEqual(ao[k], bo[k]));
 }
 
 function withoutMetadataAndStatus(obj: Manifest): Record<string, unknown> {

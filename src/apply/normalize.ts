@@ -52,9 +52,11 @@ export function normalize(obj: Manifest): Manifest {
   }
   if (gk === '/Service') changed = defaultProtocols(at(copy, ['spec'])?.ports) || changed;
   if (gk === '/Secret' && isObj(copy.stringData)) {
-    const data = isObj(copy.data) ? copy.data : {};
-    for (const [k, v] of Object.entries(copy.stringData)) data[k] = Buffer.from(String(v)).toString('base64');
-    copy.data = data;
+    // Object.fromEntries keeps a key like `__proto__` as data (an assignment would drop it).
+    copy.data = Object.fromEntries([
+      ...Object.entries(isObj(copy.data) ? copy.data : {}),
+      ...Object.entries(copy.stringData).map(([k, v]) => [k, Buffer.from(String(v)).toString('base64')]),
+    ]);
     delete copy.stringData;
     changed = true;
   }

@@ -51,7 +51,7 @@ export function tableOf(
       revisionOf(kind, o),
       String(o.spec?.suspend === true),
       ready,
-      message.replace(/\s*\n\s*/g, ' '),
+      oneLine(message),
       age(o.metadata.creationTimestamp, now),
     ];
     return allNamespaces ? [o.metadata.namespace ?? '', ...row] : row;
@@ -135,3 +135,8 @@ ${flagsHelp(flags)}`,
     });
   },
 };
+
+/** A message on one line: each run of blanks holding a line break becomes one space (linear time). */
+function oneLine(message: string): string {
+  return message.replace(/\s+/g, (run) => (run.includes('\n') ? ' ' : run));
+}

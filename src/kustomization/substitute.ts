@@ -555,68 +555,130 @@ function reverse(s: string): string {
 }
 
 function trimShortest(s: string, pattern: string): string {
-  let shortest = '';
-  for (let i = 0; i < s.length; i++) {
-    const prefix = s.slice(0, s.length - i);
-    const m = globMatch(pattern, prefix);
-    if (m === undefined) return s;
-    if (m) shortest = prefix;
-  }
-  return shortest !== '' ? s.slice(shortest.length) : s;
-}
-
-function trimLongest(s: string, pattern: string): string {
-  for (let i = 0; i < s.length; i++) {
-    const prefix = s.slice(0, s.length - i);
-    const m = globMatch(pattern, prefix);
-    if (m === undefined) return s;
-    if (m) return s.slice(prefix.length);
-  }
+  const lengths = matchingPrefixes(pattern, s);
+  if (lengths === undefined) return s;
+  for (let n = 1; n <= s.length; n++) if (lengths[n]) return s.slice(n);
   return s;
 }
 
-/** Shell glob (`*`, `?`, `[...]`, `[^...]`, `\x`) over the whole string; `*` also matches `/`. undefined = bad pattern. */
-function globMatch(pattern: string, s: string): boolean | undefined {
-  let re = '^';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === '*') re += '[\\s\\S]*';
-    else if (c === '?') re += '[\\s\\S]';
-    else if (c === '\\') {
-      i++;
-      if (i >= pattern.length) return undefined;
-      re += escapeRe(pattern[i]!);
-    } else if (c === '[') {
-      let cls = '[';
-      i++;
-      if (pattern[i] === '^') {
-        cls += '^';
-        i++;
-      }
-      let closed = false;
-      for (let first = true; i < pattern.length; i++, first = false) {
-        const d = pattern[i]!;
-        if (d === ']' && !first) {
-          closed = true;
-          break;
-        }
-        if (d === '\\') {
-          i++;
-          if (i >= pattern.length) return undefined;
-          cls += escapeRe(pattern[i]!);
-        } else cls += d === '-' ? '-' : escapeRe(d);
-      }
-      if (!closed) return undefined;
-      re += `${cls}]`;
-    } else re += escapeRe(c);
-  }
-  try {
-    return new RegExp(`${re}$`).test(s);
-  } catch {
-    return undefined;
-  }
+function trimLongest(s: string, pattern: string): string {
+  const lengths = matchingPrefixes(pattern, s);
+  if (lengths === undefined) return s;
+  for (let n = s.length; n >= 1; n--) if (lengths[n]) return s.slice(n);
+  return s;
 }
 
-function escapeRe(c: string): string {
-  return c.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+// Shell globs (`*`, `?`, `[...]`, `[^...]`, `\x`; `*` also matches `/`), matched without a regular
+// expression: the pattern and the value both come from outside (Git, variables), and a
+// backtracking matcher takes exponential time on `*a*a*a…b`. A glob is a list of steps, and
+// matchingPrefixes runs it as a state set over the value: O(value × pattern) for every prefix at once.
+
+type GlobStep = { star: true } | { star: false; matches: (unit: number) => boolean };
+
+/** The glob's steps; undefined for a malformed pattern (trailing `\`, unclosed or reversed `[...]`). */
+function compileGlob(pattern: string): GlobStep[] | undefined {
+  const steps: GlobStep[] = [];
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern.charCodeAt(i);
+    if (c === 0x2a /* * */) steps.push({ star: true });
+    else if (c === 0x3f /* ? */) steps.push({ star: false, matches: () => true });
+    else if (c === 0x5c /* \ */) {
+      i++;
+      if (i >= pattern.length) return undefined;
+      const lit = pattern.charCodeAt(i);
+      steps.push({ star: false, matches: (u) => u === lit });
+    } else if (c === 0x5b /* [ */) {
+      const cls = compileClass(pattern, i + 1);
+      if (!cls) return undefined;
+      steps.push({ star: false, matches: cls.matches });
+      i = cls.end;
+    } else steps.push({ star: false, matches: (u) => u === c });
+  }
+  return steps;
+}
+
+/**
+ * A bracket expression starting after its `[`, read like JavaScript's character classes: a leading
+ * `^` negates, a leading `]` is literal, `\x` is the literal x, and an unescaped `-` between two
+ * members makes a range (literal at either end). `end` is the index of the closing `]`.
+ */
+function compileClass(
+  pattern: string,
+  from: number,
+): { matches: (unit: number) => boolean; end: number } | undefined {
+  let i = from;
+  const negated = pattern[i] === '^';
+  if (negated) i++;
+  // Members in order; `dash` marks an unescaped `-`, the only one that can join a range.
+  const members: { unit: number; dash: boolean }[] = [];
+  let end = -1;
+  for (let first = true; i < pattern.length; i++, first = false) {
+    const d = pattern.charCodeAt(i);
+    if (d === 0x5d /* ] */ && !first) {
+      end = i;
+      break;
+    }
+    if (d === 0x5c /* \ */) {
+      i++;
+      if (i >= pattern.length) return undefined;
+      members.push({ unit: pattern.charCodeAt(i), dash: false });
+    } else members.push({ unit: d, dash: d === 0x2d });
+  }
+  if (end < 0) return undefined;
+  const ranges: [number, number][] = [];
+  for (let k = 0; k < members.length; k++) {
+    const lo = members[k]!.unit;
+    if (k + 2 < members.length && members[k + 1]!.dash) {
+      const hi = members[k + 2]!.unit;
+      if (lo > hi) return undefined;
+      ranges.push([lo, hi]);
+      k += 2;
+    } else ranges.push([lo, lo]);
+  }
+  const inClass = (u: number) => ranges.some(([lo, hi]) => u >= lo && u <= hi);
+  return { matches: negated ? (u) => !inClass(u) : inClass, end };
+}
+
+/**
+ * For every prefix length n of s (UTF-16 units, 0..s.length), whether the glob matches exactly
+ * s.slice(0, n); undefined for a malformed pattern.
+ */
+function matchingPrefixes(pattern: string, s: string): boolean[] | undefined {
+  const steps = compileGlob(pattern);
+  if (!steps) return undefined;
+  const m = steps.length;
+  // State j: the first j steps have matched. A star step can also match nothing (j → j+1).
+  let current = new Uint8Array(m + 1);
+  const close = (set: Uint8Array) => {
+    for (let j = 0; j < m; j++) if (set[j] && (steps[j] as GlobStep).star) set[j + 1] = 1;
+  };
+  current[0] = 1;
+  close(current);
+  const out: boolean[] = [current[m] === 1];
+  let next = new Uint8Array(m + 1);
+  for (let n = 0; n < s.length; n++) {
+    const unit = s.charCodeAt(n);
+    next.fill(0);
+    let any = false;
+    for (let j = 0; j < m; j++) {
+      if (!current[j]) continue;
+      const step = steps[j]!;
+      if (step.star) {
+        next[j] = 1;
+        any = true;
+      } else if (step.matches(unit)) {
+        next[j + 1] = 1;
+        any = true;
+      }
+    }
+    close(next);
+    [current, next] = [next, current];
+    out.push(current[m] === 1);
+    if (!any) {
+      // No state is alive: no longer prefix can match.
+      for (let rest = n + 1; rest < s.length; rest++) out.push(false);
+      break;
+    }
+  }
+  return out;
 }

@@ -1,6 +1,7 @@
 // `crds`: OpenAPI definitions of custom resources whose `x-kubernetes-object-ref-*` properties
 // declare name references (kustomize's LoadConfigFromCRDs).
 import { emptyConfig, type FieldSpec, type TransformerConfig } from './fieldspec.js';
+import { getOwn, hasOwn } from './own.js';
 import { isObject } from './resource.js';
 import type { Json, JsonObject } from './yaml.js';
 
@@ -23,7 +24,7 @@ export function crdConfig(docs: Json[], _file: string): TransformerConfig {
       const def = schemaOf(raw);
       const props = def && isObject(def.properties) ? def.properties : undefined;
       // Only objects of a kind (with kind and metadata) refer to others.
-      if (!props || !('kind' in props) || !('metadata' in props)) continue;
+      if (!props || !hasOwn(props, 'kind') || !hasOwn(props, 'metadata')) continue;
       const kind = name.split('.').pop() ?? name;
       walkProps(c, def!, defs, kind, [], new Set([name]));
     }
@@ -57,7 +58,7 @@ function walkProps(
       continue;
     }
     const ref = refName(schema.$ref);
-    const target = ref ? schemaOf(defs[ref]) : undefined;
+    const target = ref ? schemaOf(getOwn(defs, ref)) : undefined;
     if (ref && target && !seen.has(ref)) walkProps(c, target, defs, kind, p, new Set([...seen, ref]));
     else if (!ref) walkProps(c, schema, defs, kind, p, seen);
   }

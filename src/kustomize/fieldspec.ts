@@ -12,6 +12,7 @@ import {
   templateLabelSpecs,
   varReferenceSpecs,
 } from './defaults.js';
+import { getOwn, hasOwn, setOwn } from './own.js';
 import { type Gvk, KustomizeError, parseApiVersion } from './resource.js';
 import type { Json, JsonObject } from './yaml.js';
 
@@ -214,6 +215,11 @@ export function splitPath(path: string): string[] {
   return out.filter((s, i) => s !== '' || i === 0);
 }
 
+/**
+ * Called with a map and one of its keys. The key is always an own property of the map while the
+ * visitor runs (a missing field, visited to be created, is an own property holding undefined), so
+ * `parent[key]` reads and writes data even for keys like `__proto__` or `constructor`.
+ */
 export type FieldVisitor = (parent: JsonObject, key: string) => void;
 
 interface Segment {
@@ -228,14 +234,33 @@ function segmentsOf(path: string): Segment[] {
   let s = segmentCache.get(path);
   if (!s) {
     s = splitPath(path).map((p) => {
-      const m = /^(.*)\[([^=\]]*)=([^\]]*)\]$/.exec(p);
-      if (m) return { name: m[1]!, seq: true, match: { key: m[2]!, value: m[3]! } };
+      const m = elementMatch(p);
+      if (m) return { name: m.name, seq: true, match: { key: m.key, value: m.value } };
       if (p.endsWith('[]')) return { name: p.slice(0, -2), seq: true };
       return { name: p, seq: false };
     });
+    // Paths come from repositories too: the process-wide cache stays bounded.
+    if (segmentCache.size >= 4096) segmentCache.clear();
     segmentCache.set(path, s);
   }
   return s;
+}
+
+/**
+ * `name[key=value]` as `/^(.*)\[([^=\]]*)=([^\]]*)\]$/` reads it, in linear time: the last `[`
+ * after any inner `]` that still has a `=` after it opens the selector.
+ */
+function elementMatch(p: string): { name: string; key: string; value: string } | undefined {
+  if (!p.endsWith(']')) return undefined;
+  const body = p.slice(0, -1);
+  const lastEq = body.lastIndexOf('=');
+  if (lastEq < 1) return undefined;
+  // `.` does not match line terminators, so the name ends before the first one.
+  const lineEnd = body.search(/[\n\r\u2028\u2029]/);
+  const open = body.lastIndexOf('[', lineEnd < 0 ? lastEq - 1 : Math.min(lastEq - 1, lineEnd));
+  if (open < 0 || body.indexOf(']', open) >= 0) return undefined;
+  const eq = body.indexOf('=', open);
+  return { name: body.slice(0, open), key: body.slice(open + 1, eq), value: body.slice(eq + 1) };
 }
 
 /**
@@ -255,14 +280,14 @@ function walk(node: Json, segs: Segment[], i: number, create: boolean, visit: Fi
   const seg = segs[i]!;
   const last = i === segs.length - 1;
   if (seg.match) {
-    const list = node[seg.name];
+    const list = getOwn(node, seg.name);
     if (!Array.isArray(list)) return;
     for (const el of list) {
       if (
         el &&
         typeof el === 'object' &&
         !Array.isArray(el) &&
-        String(el[seg.match.key]) === seg.match.value
+        String(getOwn(el, seg.match.key)) === seg.match.value
       ) {
         if (last) continue;
         walk(el, segs, i + 1, create, visit);
@@ -271,19 +296,27 @@ function walk(node: Json, segs: Segment[], i: number, create: boolean, visit: Fi
     return;
   }
   if (last) {
-    if (seg.name in node && node[seg.name] !== undefined) visit(node, seg.name);
-    else if (create) visit(node, seg.name);
+    if (getOwn(node, seg.name) !== undefined) visit(node, seg.name);
+    else if (create) visitMissing(node, seg.name, visit);
     return;
   }
-  let child = node[seg.name];
+  let child = getOwn(node, seg.name);
   if (child === undefined || child === null) {
     // kustomize creates missing maps on the way, never missing lists; a null list becomes [].
-    if (seg.seq && child === null) node[seg.name] = [];
+    if (seg.seq && child === null) setOwn(node, seg.name, []);
     if (!create || seg.seq) return;
     child = {};
-    node[seg.name] = child;
+    setOwn(node, seg.name, child);
   }
   walk(child, segs, i + 1, create, visit);
+}
+
+/** Visits a field that is not there yet as an own slot; the slot goes again if the visitor left it empty. */
+function visitMissing(node: JsonObject, key: string, visit: FieldVisitor): void {
+  const had = hasOwn(node, key);
+  if (!had) setOwn(node, key, undefined as unknown as Json);
+  visit(node, key);
+  if (!had && node[key] === undefined) delete node[key];
 }
 
 /** Applies fn to the field spec's field in every resource object selected by the spec. */

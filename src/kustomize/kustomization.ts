@@ -1,6 +1,7 @@
 // Finding, reading and checking a kustomization file.
 import * as path from 'node:path';
 import type { FileSystem } from './fs.js';
+import { setOwn } from './own.js';
 import { isObject, KustomizeError } from './resource.js';
 import { type Json, type JsonObject, parseYaml } from './yaml.js';
 
@@ -96,7 +97,7 @@ export function canonicalKeys(
     const canon = byLower.get(key.toLowerCase());
     if (!canon) {
       if (strict) throw new KustomizeError(`${where}: unknown field "${key}" in ${what}`);
-      out[key] = v;
+      setOwn(out, key, v);
       continue;
     }
     out[canon] = v;
@@ -179,14 +180,17 @@ export function asStringMap(v: Json | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   if (isObject(v)) {
     for (const [key, val] of Object.entries(v)) {
-      out[key] =
+      setOwn(
+        out,
+        key,
         val === null
           ? ''
           : typeof val === 'string'
             ? val
             : typeof val === 'object'
               ? JSON.stringify(val)
-              : String(val);
+              : String(val),
+      );
     }
   }
   return out;

@@ -1,6 +1,7 @@
 // `openapi`: a custom OpenAPI schema whose strategic-merge metadata applies to the kinds it defines.
 
 import type { Loader } from './loader.js';
+import { setOwn } from './own.js';
 import { isObject, KustomizeError } from './resource.js';
 import { patchSchemaData } from './schema/patch-schema.js';
 import type { PatchFieldData, PatchSchemaData } from './schema/types.js';
@@ -61,9 +62,9 @@ export function schemaFromDefinitions(definitions: JsonObject): PatchSchemaData 
       if (typeof s['x-kubernetes-patch-strategy'] === 'string') e.s = s['x-kubernetes-patch-strategy'];
       const mk = s['x-kubernetes-list-map-keys'];
       if (Array.isArray(mk) && mk.length > 1) e.mk = mk.map(String);
-      if (e.l || e.r) fields[field] = e;
+      if (e.l || e.r) setOwn(fields, field, e);
     }
-    defs[name] = fields;
+    setOwn(defs, name, fields);
   };
   for (const [name, def] of Object.entries(definitions)) {
     if (!isObject(def)) continue;
@@ -72,7 +73,7 @@ export function schemaFromDefinitions(definitions: JsonObject): PatchSchemaData 
       for (const g of gvks) {
         if (!isObject(g)) continue;
         const gv = g.group ? `${String(g.group)}/${String(g.version)}` : String(g.version);
-        kinds[`${gv}/${String(g.kind)}`] = name;
+        setOwn(kinds, `${gv}/${String(g.kind)}`, name);
       }
     }
     addDef(name, def);

@@ -1,5 +1,6 @@
 // A resource as the engine carries it: the object plus what kustomize tracks beside it (earlier ids
 // for name references, generator behaviour, hash suffix, origin).
+import { setOwn } from './own.js';
 import { patchSchemaData } from './schema/patch-schema.js';
 import type { Json, JsonObject } from './yaml.js';
 
@@ -191,7 +192,8 @@ export class Resource {
 function stringMap(v: Json | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   if (v && typeof v === 'object' && !Array.isArray(v)) {
-    for (const [k, val] of Object.entries(v)) out[k] = typeof val === 'string' ? val : JSON.stringify(val);
+    for (const [k, val] of Object.entries(v))
+      setOwn(out, k, typeof val === 'string' ? val : JSON.stringify(val));
   }
   return out;
 }
@@ -200,7 +202,7 @@ function stringMap(v: Json | undefined): Record<string, string> {
 export function lowerKeys(v: Json | undefined): Record<string, Json> {
   const out: Record<string, Json> = {};
   if (v !== null && v !== undefined && typeof v === 'object' && !Array.isArray(v)) {
-    for (const [k, val] of Object.entries(v)) out[k.toLowerCase()] = val;
+    for (const [k, val] of Object.entries(v)) setOwn(out, k.toLowerCase(), val);
   }
   return out;
 }

@@ -1,5 +1,11 @@
 // Target selection for patches and replacements: gvk, name/namespace regexes and label or
 // annotation selectors, matched the way kustomize's ResMap.Select does.
+//
+// The regexes come from Git. kustomize compiles them with Go's regexp (RE2: linear time, no
+// backreferences or lookaround); so do we, with re2js (a port of the same engine), instead of a
+// backtracking JavaScript RegExp where `(a+)+b` against `aaa…a` takes exponential time.
+import { RE2JS } from 're2js';
+import { getOwn, hasOwn } from './own.js';
 import { effectiveNamespace, isObject, KustomizeError, type Resource } from './resource.js';
 import type { Json } from './yaml.js';
 
@@ -50,15 +56,20 @@ export function parseSelectorFields(
   return s;
 }
 
-const regexCache = new Map<string, RegExp>();
-function anchored(pattern: string): RegExp {
+const regexCache = new Map<string, RE2JS>();
+
+/** kustomize's anchorRegex: `^(?:pattern)$`, compiled with RE2 syntax and semantics. */
+function anchoredRegex(pattern: string): RE2JS {
   let re = regexCache.get(pattern);
   if (!re) {
     try {
-      re = new RegExp(`^(?:${pattern})$`);
-    } catch {
-      throw new KustomizeError(`invalid regular expression in target: ${pattern}`);
+      re = RE2JS.compile(`^(?:${pattern})$`);
+    } catch (e) {
+      const why = e instanceof Error && e.message ? `: ${e.message}` : '';
+      throw new KustomizeError(`invalid regular expression in target: ${pattern}${why}`);
     }
+    // Patterns come from repositories: the process-wide cache stays bounded.
+    if (regexCache.size >= 1024) regexCache.clear();
     regexCache.set(pattern, re);
   }
   return re;
@@ -89,26 +100,27 @@ export function parseLabelSelector(sel: string): Requirement[] {
       const key = m[1]!;
       const values = m[3]!.split(',').map((x) => x.trim());
       const neg = m[2] === 'notin';
-      reqs.push((l) =>
-        neg ? !(key in l) || !values.includes(l[key]!) : key in l && values.includes(l[key]!),
-      );
+      reqs.push((l) => {
+        const v = getOwn(l, key);
+        return neg ? v === undefined || !values.includes(v) : v !== undefined && values.includes(v);
+      });
       continue;
     }
     m = /^([^!=\s]+)\s*(==|=|!=)\s*(\S*)$/.exec(p);
     if (m) {
       const [, key, op, value] = m as unknown as [string, string, string, string];
-      if (op === '!=') reqs.push((l) => l[key] !== value);
-      else reqs.push((l) => l[key] === value);
+      if (op === '!=') reqs.push((l) => getOwn(l, key) !== value);
+      else reqs.push((l) => getOwn(l, key) === value);
       continue;
     }
     m = /^!\s*(\S+)$/.exec(p);
     if (m) {
       const key = m[1]!;
-      reqs.push((l) => !(key in l));
+      reqs.push((l) => !hasOwn(l, key));
       continue;
     }
     if (/^[^\s!=(),]+$/.test(p)) {
-      reqs.push((l) => p in l);
+      reqs.push((l) => hasOwn(l, p));
       continue;
     }
     throw new KustomizeError(`invalid label selector "${sel}"`);
@@ -118,17 +130,17 @@ export function parseLabelSelector(sel: string): Requirement[] {
 
 export function matchesSelector(r: Resource, s: Selector): boolean {
   if (s.namespace) {
-    const re = anchored(s.namespace);
+    const re = anchoredRegex(s.namespace);
     if (!re.test(effectiveNamespace(r.originalId)) && !re.test(effectiveNamespace(r.id))) return false;
   }
   if (s.name) {
-    const re = anchored(s.name);
+    const re = anchoredRegex(s.name);
     if (!re.test(r.originalId.name) && !re.test(r.name)) return false;
   }
   const gvk = r.gvk;
-  if (s.group !== undefined && s.group !== '' && !anchored(s.group).test(gvk.group)) return false;
-  if (s.version && !anchored(s.version).test(gvk.version)) return false;
-  if (s.kind && !anchored(s.kind).test(gvk.kind)) return false;
+  if (s.group !== undefined && s.group !== '' && !anchoredRegex(s.group).test(gvk.group)) return false;
+  if (s.version && !anchoredRegex(s.version).test(gvk.version)) return false;
+  if (s.kind && !anchoredRegex(s.kind).test(gvk.kind)) return false;
   if (s.labelSelector && !parseLabelSelector(s.labelSelector).every((q) => q(r.labels()))) return false;
   if (s.annotationSelector && !parseLabelSelector(s.annotationSelector).every((q) => q(r.annotations()))) {
     return false;
@@ -137,5 +149,7 @@ export function matchesSelector(r: Resource, s: Selector): boolean {
 }
 
 export function select(resources: Resource[], s: Selector): Resource[] {
+  // Like kustomize's NewSelectorRegex: every pattern is compiled (and a bad one refused) up front.
+  for (const p of [s.group, s.version, s.kind, s.name, s.namespace]) if (p) anchoredRegex(p);
   return resources.filter((r) => matchesSelector(r, s));
 }

@@ -15,6 +15,7 @@ import {
   type Node,
   parseAllDocuments,
 } from 'yaml';
+import { hasOwn, setOwn } from './own.js';
 
 export type Json = null | boolean | number | string | Json[] | JsonObject;
 export interface JsonObject {
@@ -106,11 +107,12 @@ function toJson(node: Node | null, doc: Document, file: string, path: string[], 
         else if (v && typeof v === 'object') merges.push(v);
         continue;
       }
-      obj[key] = toJson(pair.value as Node, doc, file, [...path, key], budget);
+      setOwn(obj, key, toJson(pair.value as Node, doc, file, [...path, key], budget));
     }
     if (merges.length === 0) return obj;
     const merged: JsonObject = {};
-    for (const m of merges) for (const [k, v] of Object.entries(m)) if (!(k in merged)) merged[k] = v;
+    for (const m of merges)
+      for (const [k, v] of Object.entries(m)) if (!hasOwn(merged, k)) setOwn(merged, k, v);
     return { ...merged, ...obj };
   }
   if (isSeq(node)) return node.items.map((n) => toJson(n as Node, doc, file, [...path, '[]'], budget));

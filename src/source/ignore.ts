@@ -34,10 +34,13 @@ export const SOURCE_IGNORE_FILE = '.sourceignore';
 
 /** Splits gitignore text into patterns, dropping blanks and comments. */
 export function readPatterns(text: string): string[] {
-  return text
-    .split(/\r?\n/)
-    .map((l) => l.replace(/\s+$/, ''))
-    .filter((l) => l !== '' && !l.startsWith('#'));
+  return (
+    text
+      .split(/\r?\n/)
+      // trimEnd strips what /\s+$/ does, in linear time (the regex is quadratic on long blank runs).
+      .map((l) => l.trimEnd())
+      .filter((l) => l !== '' && !l.startsWith('#'))
+  );
 }
 
 /**

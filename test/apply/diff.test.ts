@@ -107,6 +107,9 @@ test('null, empty maps and empty lists are equal, as in Go semantic equality', (
   assert.equal(semanticEqual({ a: 1 }, { a: 1, b: undefined }), true);
   assert.equal(semanticEqual({ a: [1, 2] }, { a: [2, 1] }), false);
   assert.equal(semanticEqual({ a: '1' }, { a: 1 }), false);
+  // A key from Git named like an Object.prototype member is compared as data.
+  assert.equal(semanticEqual(JSON.parse('{"__proto__": null}'), { x: null }), false);
+  assert.equal(semanticEqual(JSON.parse('{"__proto__": null}'), JSON.parse('{"__proto__": {}}')), true);
   assert.equal(
     hasDrifted(
       live,

@@ -145,6 +145,19 @@ test('normalize defaults port protocols and converts stringData, without touchin
   assert.equal(normalize(cm), cm, 'nothing to fix: the same object');
 });
 
+test('normalize keeps a stringData key named __proto__ as a data key', () => {
+  const secret = JSON.parse(
+    '{"apiVersion":"v1","kind":"Secret","metadata":{"name":"s"},"data":{"b":"Yg=="},"stringData":{"__proto__":"p","a":"hi"}}',
+  ) as Manifest;
+  const data = normalize(secret).data as Record<string, unknown>;
+  assert.equal(Object.getPrototypeOf(data), Object.prototype);
+  assert.deepEqual(Object.entries(data), [
+    ['b', 'Yg=='],
+    ['__proto__', 'cA=='],
+    ['a', 'aGk='],
+  ]);
+});
+
 test('requests are classified by verb for the request counts', () => {
   assert.equal(verbOf('GET', '/api/v1'), 'discovery');
   assert.equal(verbOf('GET', '/apis/apps/v1'), 'discovery');

@@ -448,3 +448,90 @@ describe('collectVars', () => {
     assert.deepEqual((out as Obj).spec, { replicas: 2, pw: 'p@ss: #word' });
   });
 });
+
+describe('envsubst globs: the linear matcher agrees with the regular expression it replaced', () => {
+  // The previous implementation, kept as the oracle: the glob translated to a JavaScript RegExp
+  // and tried on every prefix (exponential on `*a*a…b`, fine on these short inputs).
+  function oracleMatch(pattern: string, s: string): boolean | undefined {
+    const esc = (c: string) => c.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+    let re = '^';
+    for (let i = 0; i < pattern.length; i++) {
+      const c = pattern[i]!;
+      if (c === '*') re += '[\\s\\S]*';
+      else if (c === '?') re += '[\\s\\S]';
+      else if (c === '\\') {
+        i++;
+        if (i >= pattern.length) return undefined;
+        re += esc(pattern[i]!);
+      } else if (c === '[') {
+        let cls = '[';
+        i++;
+        if (pattern[i] === '^') {
+          cls += '^';
+          i++;
+        }
+        let closed = false;
+        for (let first = true; i < pattern.length; i++, first = false) {
+          const d = pattern[i]!;
+          if (d === ']' && !first) {
+            closed = true;
+            break;
+          }
+          if (d === '\\') {
+            i++;
+            if (i >= pattern.length) return undefined;
+            cls += esc(pattern[i]!);
+          } else cls += d === '-' ? '-' : esc(d);
+        }
+        if (!closed) return undefined;
+        re += `${cls}]`;
+      } else re += esc(c);
+    }
+    try {
+      return new RegExp(`${re}$`).test(s);
+    } catch {
+      return undefined;
+    }
+  }
+  function oracleTrim(s: string, pattern: string, longest: boolean): string {
+    let found = '';
+    for (let i = 0; i < s.length; i++) {
+      const prefix = s.slice(0, s.length - i);
+      const m = oracleMatch(pattern, prefix);
+      if (m === undefined) return s;
+      if (m && longest) return s.slice(prefix.length);
+      if (m) found = prefix;
+    }
+    return found !== '' ? s.slice(found.length) : s;
+  }
+
+  test('5,000 random globs and values, # and ##', () => {
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const glob = ['a', 'b', '-', '*', '?', '[', ']', '^', '\\', 'z'];
+    const text = ['a', 'b', '-', ']', '^', '\\', 'z', '*'];
+    const pick = (alphabet: string[], max: number) => {
+      let out = '';
+      for (let n = rand(max + 1); n > 0; n--) out += alphabet[rand(alphabet.length)];
+      return out;
+    };
+    for (let i = 0; i < 5000; i++) {
+      const pattern = pick(glob, 6);
+      const value = pick(text, 8);
+      if (pattern === '' || pattern.includes('}')) continue;
+      for (const op of ['#', '##'] as const) {
+        let got: string;
+        try {
+          got = envsubst(`\${V${op}${pattern}}`, () => value);
+        } catch {
+          continue; // the template itself does not parse (e.g. a lone backslash before `}`)
+        }
+        const want = oracleTrim(value, pattern, op === '##');
+        assert.equal(got, want, `\${V${op}${pattern}} with V=${JSON.stringify(value)}`);
+      }
+    }
+  });
+});

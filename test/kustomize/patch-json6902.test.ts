@@ -16,6 +16,28 @@ describe('JSON 6902 patches', () => {
     assert.deepEqual(out, { a: [2, 3], b: { c: 2 }, e: 2 });
   });
 
+  it('test compares maps regardless of key order, lists in order (as evanphx/json-patch)', () => {
+    const doc = { m: { x: 1, y: [1, { z: 2, w: 'a' }] } };
+    assert.deepEqual(
+      applyJsonPatch(structuredClone(doc), [
+        { op: 'test', path: '/m', value: { y: [1, { w: 'a', z: 2 }], x: 1 } },
+      ]),
+      doc,
+    );
+    assert.throws(
+      () => applyJsonPatch(structuredClone(doc), [{ op: 'test', path: '/m', value: { x: 1 } }]),
+      /test operation failed/,
+    );
+    assert.throws(
+      () => applyJsonPatch({ l: [1, 2] }, [{ op: 'test', path: '/l', value: [2, 1] }]),
+      /test operation failed/,
+    );
+    assert.throws(
+      () => applyJsonPatch({ m: {} }, [{ op: 'test', path: '/m', value: [] }]),
+      /test operation failed/,
+    );
+  });
+
   it('fails on a missing path', () => {
     assert.throws(() => applyJsonPatch({}, [{ op: 'replace', path: '/x', value: 1 }]), /does not exist/);
   });

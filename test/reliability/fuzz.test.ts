@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { envsubst, SubstitutionError, substitute } from '../../src/kustomization/substitute.js';
-import { build } from '../../src/kustomize/build.js';
+import { build, toYaml } from '../../src/kustomize/build.js';
 import { KustomizeFsError, MemoryFileSystem } from '../../src/kustomize/fs.js';
 import { KustomizeError } from '../../src/kustomize/resource.js';
 import { parseYamlStream, YamlError } from '../../src/kustomize/yaml.js';
@@ -199,4 +199,135 @@ test('kustomize engine: random kustomizations build or fail with a kustomize err
     (files) => build(new MemoryFileSystem(files), '/app', { maxResources: 1000 }),
     (err) => err instanceof KustomizeError || err instanceof YamlError || err instanceof KustomizeFsError,
   );
+});
+
+test('kustomize engine: __proto__, constructor and prototype keys in every transformer stay data', {
+  timeout: 120_000,
+}, () => {
+  const keys = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty'];
+  const pristine = Object.getOwnPropertyNames(Object.prototype).sort();
+  const sentinel = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: sentinel\ndata:\n${keys.map((k) => `  ${k}: kept-${k}\n`).join('')}`;
+  // Each snippet uses one of the keys; `K` is replaced by a random one. Config files go beside.
+  const snippets: { k: string; config?: string }[] = [
+    { k: 'commonLabels:\n  K: v\n' },
+    { k: 'commonAnnotations:\n  K: v\n' },
+    { k: 'labels:\n- pairs: {K: v}\n  includeSelectors: true\n' },
+    { k: 'namespace: ns\n', config: 'namespace:\n- path: spec/K/namespace\n  create: true\n' },
+    { k: 'commonLabels: {app: x}\n', config: 'commonLabels:\n- path: metadata/K/labels\n  create: true\n' },
+    { k: 'commonLabels: {app: x}\n', config: 'commonLabels:\n- path: spec/K\n  create: true\n' },
+    { k: 'namePrefix: p-\n', config: 'namePrefix:\n- path: spec/K/name\n' },
+    {
+      k: 'replicas:\n- {name: web, count: 2}\n',
+      config: 'replicas:\n- path: spec/K/replicas\n  create: true\n',
+    },
+    { k: 'images:\n- {name: nginx, newTag: "2"}\n', config: 'images:\n- path: spec/K/image\n' },
+    ...['/K/x', '/spec/K', '/spec/K/x', '/metadata/K', '/constructor/prototype/x'].map((path) => ({
+      k: `patches:\n- target: {kind: Deployment}\n  patch: |\n    - op: add\n      path: ${path}\n      value: {polluted: true}\n`,
+    })),
+    {
+      k: 'patchesJson6902:\n- target: {kind: Deployment, name: web}\n  patch: "[{op: copy, from: /metadata, path: /spec/K}]"\n',
+    },
+    { k: 'patchesJson6902:\n- target: {kind: Deployment, name: web}\n  patch: "[{op: remove, path: /K}]"\n' },
+    {
+      k: 'patches:\n- patch: "{apiVersion: apps/v1, kind: Deployment, metadata: {name: web, labels: {K: v}}, spec: {K: {polluted: true}}}"\n',
+    },
+    { k: 'patches:\n- target: {labelSelector: K}\n  patch: "[{op: add, path: /selected, value: true}]"\n' },
+    {
+      k: 'patches:\n- target: {annotationSelector: "K=v"}\n  patch: "[{op: add, path: /selected, value: true}]"\n',
+    },
+    {
+      k: 'replacements:\n- source: {kind: Deployment, fieldPath: metadata.name}\n  targets:\n  - select: {kind: Deployment}\n    fieldPaths: [spec.K.x, K.polluted, metadata.labels.K]\n    options: {create: true}\n',
+    },
+    {
+      k: 'vars:\n- name: V\n  objref: {kind: Deployment, name: web, apiVersion: apps/v1}\n  fieldref: {fieldpath: spec.K.x}\n',
+    },
+    { k: 'configMapGenerator:\n- name: gen\n  literals: [K=v]\n' },
+    {
+      k: 'transformers:\n- |\n  apiVersion: builtin\n  kind: ValueAddTransformer\n  metadata: {name: v}\n  value: polluted\n  targets:\n  - fieldPath: metadata/K/x\n    selector: {kind: Deployment}\n',
+    },
+    {
+      k: 'crds: [crd.yaml]\n',
+      config:
+        'definitions:\n  K:\n    properties:\n      kind: {}\n      metadata: {}\n      spec:\n        properties:\n          K: {x-kubernetes-object-ref-kind: ConfigMap}\n',
+    },
+    {
+      k: 'openapi: {path: openapi.yaml}\npatches:\n- patch: "{apiVersion: apps/v1, kind: Deployment, metadata: {name: web}, spec: {K: [{name: a}]}}"\n',
+      config:
+        'definitions:\n  K:\n    x-kubernetes-group-version-kind: [{group: apps, version: v1, kind: Deployment}]\n    properties:\n      spec: {$ref: "#/definitions/K"}\n      K: {type: array, x-kubernetes-patch-merge-key: K, x-kubernetes-patch-strategy: merge}\n',
+    },
+  ];
+  const probe = {} as Record<string, unknown>;
+  let succeeded = 0;
+  fuzz(
+    'kustomize-prototype',
+    (r) => {
+      const pick = () => keys[Math.floor(r() * keys.length)]!;
+      let k = 'resources:\n- web.yaml\n- sentinel.yaml\n';
+      const configs: string[] = [];
+      const extra: Record<string, string> = {};
+      for (const s of snippets) {
+        if (r() >= 0.3) continue;
+        const key = pick();
+        const text = s.k.replaceAll('K', key);
+        // One kustomization field once; later picks of the same field are dropped.
+        const field = text.slice(0, text.indexOf(':'));
+        if (k.includes(`\n${field}:`) || k.startsWith(`${field}:`)) continue;
+        k += text;
+        if (!s.config) continue;
+        const config = s.config.replaceAll('K', key);
+        if (text.startsWith('crds')) extra['/app/crd.yaml'] = config;
+        else if (text.startsWith('openapi')) extra['/app/openapi.yaml'] = config;
+        else configs.push(config);
+      }
+      if (configs.length) k += `configurations:\n${configs.map((_, i) => `- config${i}.yaml\n`).join('')}`;
+      const files: Record<string, string> = {
+        '/app/kustomization.yaml': r() < 0.15 ? mutate(r, k) : k,
+        '/app/web.yaml': SAMPLES[1]!,
+        '/app/sentinel.yaml': sentinel,
+        ...extra,
+      };
+      configs.forEach((c, i) => {
+        files[`/app/config${i}.yaml`] = c;
+      });
+      return files;
+    },
+    (files) => {
+      let built: ReturnType<typeof build> | undefined;
+      try {
+        built = build(new MemoryFileSystem(files), '/app', { maxResources: 1000 });
+      } finally {
+        assert.deepEqual(
+          Object.getOwnPropertyNames(Object.prototype).sort(),
+          pristine,
+          'Object.prototype was written',
+        );
+        for (const k of [
+          'x',
+          'polluted',
+          'name',
+          'labels',
+          'namespace',
+          'replicas',
+          'image',
+          'selected',
+          'app',
+        ]) {
+          assert.equal(probe[k], undefined, `({}).${k} is defined: Object.prototype was polluted`);
+        }
+      }
+      const out = built.find((r) => r.kind === 'ConfigMap' && r.name.endsWith('sentinel'))?.obj.data;
+      assert.ok(out && typeof out === 'object', 'the sentinel ConfigMap lost its data');
+      for (const key of keys) {
+        assert.ok(Object.hasOwn(out, key), `sentinel data.${key} is not an own key`);
+        assert.equal((out as Record<string, unknown>)[key], `kept-${key}`);
+      }
+      const yaml = toYaml(built);
+      for (const key of keys)
+        assert.ok(yaml.includes(`\n  ${key}: kept-${key}\n`), `no ${key} in the output YAML`);
+      succeeded++;
+    },
+    (err) => err instanceof KustomizeError || err instanceof YamlError || err instanceof KustomizeFsError,
+  );
+  // Most combinations are valid kustomizations: the output checks above really ran.
+  assert.ok(succeeded > RUNS / 4, `only ${succeeded} of ${RUNS} builds succeeded`);
 });

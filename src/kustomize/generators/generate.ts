@@ -1,6 +1,7 @@
 // ConfigMapGenerator and SecretGenerator: `configMapGenerator` / `secretGenerator` entries (and the
 // same as builtin generator configs) into ConfigMap / Secret objects.
 import type { Loader } from '../loader.js';
+import { setOwn } from '../own.js';
 import { type Behavior, isObject, KustomizeError, Resource } from '../resource.js';
 import type { Json, JsonObject } from '../yaml.js';
 import { type KvPair, parseEnvFile, parseFileSource, parseLiteral } from './kv.js';
@@ -32,7 +33,7 @@ function strList(v: Json | undefined, where: string): string[] {
 function strMap(v: Json | undefined): Record<string, string> | undefined {
   if (!isObject(v)) return undefined;
   const out: Record<string, string> = {};
-  for (const [k, val] of Object.entries(v)) out[k] = val === null ? '' : String(val);
+  for (const [k, val] of Object.entries(v)) setOwn(out, k, val === null ? '' : String(val));
   return out;
 }
 
@@ -127,9 +128,9 @@ function makeObject(
     const data: JsonObject = {};
     const binary: JsonObject = {};
     for (const p of pairs) {
-      if (kind === 'Secret') data[p.key] = encodeBase64(p.binary ?? Buffer.from(p.value, 'utf8'));
-      else if (!p.binary) data[p.key] = p.value;
-      else binary[p.key] = encodeBase64(p.binary);
+      if (kind === 'Secret') setOwn(data, p.key, encodeBase64(p.binary ?? Buffer.from(p.value, 'utf8')));
+      else if (!p.binary) setOwn(data, p.key, p.value);
+      else setOwn(binary, p.key, encodeBase64(p.binary));
     }
     if (Object.keys(data).length) obj.data = data;
     if (Object.keys(binary).length) obj.binaryData = binary;

@@ -1,4 +1,5 @@
 // RFC 6902 JSON patch over plain JSON values (what kustomize does through evanphx/json-patch).
+import { getOwn, hasOwn, setOwn } from '../own.js';
 import { isObject, KustomizeError } from '../resource.js';
 import type { Json, JsonObject } from '../yaml.js';
 
@@ -18,7 +19,7 @@ export function parseJsonPatch(v: Json, where: string): JsonPatchOp[] {
     }
     if (typeof op.path !== 'string') throw new KustomizeError(`${where}: operation ${i} has no "path"`);
     const out: JsonPatchOp = { op: op.op, path: op.path };
-    if ('value' in op) out.value = op.value as Json;
+    if (hasOwn(op, 'value')) out.value = op.value as Json;
     if (typeof op.from === 'string') out.from = op.from;
     return out;
   });
@@ -43,24 +44,23 @@ function index(arr: Json[], token: string, forAdd: boolean, path: string): numbe
   return i;
 }
 
-function parentOf(doc: Json, tokens: string[], path: string): Json {
+/** Follows tokens from doc; only own keys of maps lead anywhere (`__proto__` is data, not a way out). */
+function walk(doc: Json, tokens: string[], path: string): Json {
   let cur: Json = doc;
-  for (const t of tokens.slice(0, -1)) {
+  for (const t of tokens) {
     if (Array.isArray(cur)) cur = cur[index(cur, t, false, path)]!;
-    else if (isObject(cur) && t in cur) cur = cur[t]!;
+    else if (isObject(cur) && hasOwn(cur, t)) cur = getOwn(cur, t)!;
     else throw new KustomizeError(`path ${path} does not exist`);
   }
   return cur;
 }
 
+function parentOf(doc: Json, tokens: string[], path: string): Json {
+  return walk(doc, tokens.slice(0, -1), path);
+}
+
 function get(doc: Json, path: string): Json {
-  let cur: Json = doc;
-  for (const t of pointer(path)) {
-    if (Array.isArray(cur)) cur = cur[index(cur, t, false, path)]!;
-    else if (isObject(cur) && t in cur) cur = cur[t]!;
-    else throw new KustomizeError(`path ${path} does not exist`);
-  }
-  return cur;
+  return walk(doc, pointer(path), path);
 }
 
 function add(doc: Json, path: string, value: Json): Json {
@@ -69,7 +69,7 @@ function add(doc: Json, path: string, value: Json): Json {
   const parent = parentOf(doc, tokens, path);
   const last = tokens[tokens.length - 1]!;
   if (Array.isArray(parent)) parent.splice(index(parent, last, true, path), 0, value);
-  else if (isObject(parent)) parent[last] = value;
+  else if (isObject(parent)) setOwn(parent, last, value);
   else throw new KustomizeError(`cannot add at ${path}: parent is not a map or list`);
   return doc;
 }
@@ -79,12 +79,26 @@ function remove(doc: Json, path: string): Json {
   const parent = parentOf(doc, tokens, path);
   const last = tokens[tokens.length - 1]!;
   if (Array.isArray(parent)) parent.splice(index(parent, last, false, path), 1);
-  else if (isObject(parent) && last in parent) delete parent[last];
+  else if (isObject(parent) && hasOwn(parent, last)) delete parent[last];
   else throw new KustomizeError(`cannot remove ${path}: it does not exist`);
   return doc;
 }
 
+/** evanphx/json-patch's equality for `test`: maps by their own keys in any order, lists in order. */
 function deepEqual(a: Json, b: Json): boolean {
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return (
+      Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => deepEqual(x, b[i]!))
+    );
+  }
+  if (isObject(a) || isObject(b)) {
+    if (!isObject(a) || !isObject(b)) return false;
+    const keys = Object.keys(a);
+    return (
+      keys.length === Object.keys(b).length &&
+      keys.every((k) => hasOwn(b, k) && deepEqual(a[k]!, getOwn(b, k)!))
+    );
+  }
   return JSON.stringify(a) === JSON.stringify(b);
 }
 

@@ -1,4 +1,6 @@
 // Navigation over the strategic-merge schema data (generated from the Kubernetes OpenAPI).
+
+import { getOwn } from '../own.js';
 import { patchSchemaData } from '../schema/patch-schema.js';
 import type { PatchSchemaData } from '../schema/types.js';
 
@@ -20,7 +22,7 @@ export function schemaForKind(
   kind: string,
   data: PatchSchemaData = patchSchemaData,
 ): SchemaNode | undefined {
-  const def = data.kinds[`${apiVersion}/${kind}`];
+  const def = getOwn(data.kinds, `${apiVersion}/${kind}`);
   if (def) return { data, def };
   // A version newer than the schema (e.g. batch/v1 CronJob): use another version of the kind.
   const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.lastIndexOf('/')) : '';
@@ -38,7 +40,9 @@ export function schemaField(schema: SchemaNode | undefined, key: string): Schema
   if (!schema) return undefined;
   if (schema.mapOf) return { data: schema.data, def: schema.mapOf };
   if (!schema.def) return undefined;
-  const entry = schema.data.defs[schema.def]?.[key];
+  // Field names come from patches and schemas from repositories: own keys only.
+  const fields = getOwn(schema.data.defs, schema.def);
+  const entry = fields ? getOwn(fields, key) : undefined;
   if (!entry) return undefined;
   if (entry.l) {
     const node: SchemaNode = { data: schema.data, isList: true };

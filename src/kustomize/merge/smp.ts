@@ -3,6 +3,7 @@
 // replaced; `$patch: delete|replace|merge` and `$deleteFromPrimitiveList` directives are honoured.
 // Where the schema says nothing (custom resources, unknown fields) a list of maps is merged when
 // its elements carry one of kyaml's associative keys.
+import { getOwn, hasOwn, setOwn } from '../own.js';
 import { isObject, KustomizeError } from '../resource.js';
 import type { Json, JsonObject } from '../yaml.js';
 import { type SchemaNode, schemaField } from './schema.js';
@@ -71,7 +72,7 @@ function clean(v: Json): Json | undefined {
       }
       if (val === null) continue;
       const c = clean(val);
-      if (c !== undefined) out[k] = c;
+      if (c !== undefined) setOwn(out, k, c);
     }
     return out;
   }
@@ -81,21 +82,25 @@ function clean(v: Json): Json | undefined {
 function mergeMap(dest: JsonObject, patch: JsonObject, schema: SchemaNode | undefined): JsonObject {
   const out: JsonObject = { ...dest };
   // kyaml drops null fields of schema-less maps it merges into.
-  if (!schema) for (const [k, v] of Object.entries(out)) if (v === null && !(k in patch)) delete out[k];
+  if (!schema) for (const [k, v] of Object.entries(out)) if (v === null && !hasOwn(patch, k)) delete out[k];
   for (const [key, pv] of Object.entries(patch)) {
     if (key === '$patch' || key === '$retainKeys' || key.startsWith('$setElementOrder/')) continue;
     if (key.startsWith('$deleteFromPrimitiveList/')) {
       const field = key.slice('$deleteFromPrimitiveList/'.length);
-      const list = out[field];
+      const list = getOwn(out, field);
       if (Array.isArray(list) && Array.isArray(pv)) {
-        out[field] = list.filter((x) => !pv.some((d) => d === x));
+        setOwn(
+          out,
+          field,
+          list.filter((x) => !pv.some((d) => d === x)),
+        );
       }
       continue;
     }
     const fieldSchema = schemaField(schema, key);
-    const merged = mergeValue(out[key], pv, fieldSchema);
+    const merged = mergeValue(getOwn(out, key), pv, fieldSchema);
     if (merged === undefined) delete out[key];
-    else out[key] = merged;
+    else setOwn(out, key, merged);
   }
   return out;
 }
@@ -166,7 +171,7 @@ function mergeList(dest: Json[], patch: Json[], schema: SchemaNode | undefined):
 
 /** kyaml treats a port without a protocol as TCP when matching list elements. */
 function keyValue(o: JsonObject, key: string): Json | undefined {
-  const v = o[key];
+  const v = getOwn(o, key);
   if (key === 'protocol' && (v === undefined || v === null)) return 'TCP';
   return v;
 }
@@ -210,7 +215,7 @@ export function normalize(v: Json, schema: SchemaNode | undefined): Json {
   }
   if (isObject(v)) {
     const out: JsonObject = {};
-    for (const [k, val] of Object.entries(v)) out[k] = normalize(val, schemaField(schema, k));
+    for (const [k, val] of Object.entries(v)) setOwn(out, k, normalize(val, schemaField(schema, k)));
     return out;
   }
   return v;
@@ -219,7 +224,7 @@ export function normalize(v: Json, schema: SchemaNode | undefined): Json {
 function inferKey(list: Json[]): string | undefined {
   const first = list[0];
   if (!isObject(first)) return undefined;
-  for (const k of associativeKeys) if (k in first) return k;
+  for (const k of associativeKeys) if (hasOwn(first, k)) return k;
   return undefined;
 }
 

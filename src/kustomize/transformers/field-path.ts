@@ -1,4 +1,5 @@
 // kyaml-style dotted field paths (`spec.containers.[name=app].image`, `data.[a.b]`, `items.*.x`).
+import { getOwn, hasOwn, setOwn } from '../own.js';
 import { isObject, KustomizeError } from '../resource.js';
 import type { Json, JsonObject } from '../yaml.js';
 
@@ -19,9 +20,21 @@ export function splitFieldPath(p: string): string[] {
   return out;
 }
 
+/** A field found by lookupFields: `key` is always an own key of a map parent (or an index). */
 export interface FieldRef {
   parent: JsonObject | Json[];
   key: string | number;
+}
+
+/** Whether a path segment is a `[key=value]` element selector (`/^\[.*=.*\]$/`, in linear time). */
+function isElementSelector(seg: string): boolean {
+  return (
+    seg.length >= 3 &&
+    seg.startsWith('[') &&
+    seg.endsWith(']') &&
+    seg.includes('=') &&
+    !/[\n\r\u2028\u2029]/.test(seg)
+  );
 }
 
 /** Finds (and with createAs, creates) the fields at a path; returns references to them. */
@@ -47,7 +60,8 @@ export function lookupFields(root: JsonObject, segments: string[], createAs?: 'm
           const v = bracket[1]!.slice(eq + 1);
           let found = false;
           node.forEach((el, idx) => {
-            if (k === '' ? String(el) === v : isObject(el) && el[k] !== undefined && String(el[k]) === v) {
+            const field = isObject(el) ? getOwn(el, k) : undefined;
+            if (k === '' ? String(el) === v : field !== undefined && String(field) === v) {
               next.push({ parent: node, key: idx });
               found = true;
             }
@@ -61,12 +75,13 @@ export function lookupFields(root: JsonObject, segments: string[], createAs?: 'm
       }
       if (isObject(node)) {
         const key = bracket && !bracket[1]!.includes('=') ? bracket[1]! : seg;
-        if (key in node && node[key] !== null) next.push({ parent: node, key });
+        const present = hasOwn(node, key);
+        if (present && node[key] !== null) next.push({ parent: node, key });
         else if (createAs) {
-          if (!last) node[key] = /^\[.*=.*\]$/.test(segments[i + 1] ?? '') ? [] : {};
-          else node[key] = createAs === 'map' ? {} : '';
+          if (!last) setOwn(node, key, isElementSelector(segments[i + 1] ?? '') ? [] : {});
+          else setOwn(node, key, createAs === 'map' ? {} : '');
           next.push({ parent: node, key });
-        } else if (key in node && last) next.push({ parent: node, key });
+        } else if (present && last) next.push({ parent: node, key });
         continue;
       }
       if ((node === undefined || node === null) && createAs) {

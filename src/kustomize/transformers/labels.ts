@@ -1,6 +1,7 @@
 // LabelTransformer: `commonLabels` and `labels` — sets labels on objects and, depending on the
 // field specs, on selectors and pod templates.
 import { type FieldSpec, gvkSelected, visitField } from '../fieldspec.js';
+import { getOwn, setOwn } from '../own.js';
 import { isObject, type Resource } from '../resource.js';
 
 export interface MapFieldOptions {
@@ -23,7 +24,7 @@ export function setMapEntries(resources: Resource[], opts: MapFieldOptions): voi
           holder[key] = m;
         }
         if (!isObject(m)) return;
-        for (const k of keys) m[k] = opts.values[k]!;
+        for (const k of keys) setOwn(m, k, getOwn(opts.values, k)!);
       });
     }
   }

@@ -1,6 +1,7 @@
 // Name references: after prefixes, suffixes and hashes changed names, fix every field that refers
 // to another object by name (ConfigMaps in volumes and env, ServiceAccounts, roleRefs, ...).
 import { gvkSelected, type NameBackReference, resHasField, visitField } from '../fieldspec.js';
+import { hasOwn } from '../own.js';
 import {
   effectiveNamespace,
   type Gvk,
@@ -117,10 +118,10 @@ function setScalar(ctx: Ctx, holder: JsonObject | Json[], key: string | number):
 }
 
 function setMapping(ctx: Ctx, node: JsonObject): void {
-  if (!('name' in node)) throw new KustomizeError(`path config error; no 'name' field in node`);
+  if (!hasOwn(node, 'name')) throw new KustomizeError(`path config error; no 'name' field in node`);
   const oldName = node.name;
   if (typeof oldName !== 'string') return;
-  if ('namespace' in node && (node.namespace === null || node.namespace === '')) {
+  if (hasOwn(node, 'namespace') && (node.namespace === null || node.namespace === '')) {
     throw new KustomizeError(
       `Invalid Input: namespace is blank for resource ${ctx.referrer.r.kind} ${ctx.referrer.r.name} (${ctx.path})`,
     );

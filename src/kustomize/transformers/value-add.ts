@@ -1,6 +1,7 @@
 // ValueAddTransformer: adds a value (by default the kustomization directory's name) to fields of
 // selected objects, or inserts it as a path segment of their current value.
 import { splitPath } from '../fieldspec.js';
+import { getOwn, setOwn } from '../own.js';
 import { isObject, KustomizeError, type Resource } from '../resource.js';
 import { type Selector, select } from '../selector.js';
 import type { Json } from '../yaml.js';
@@ -32,15 +33,22 @@ export function transformValueAdd(resources: Resource[], value: string, targets:
       let node: Json = r.obj;
       for (const f of fields.slice(0, -1)) {
         if (!isObject(node)) throw new KustomizeError(`value add: ${t.fieldPath} does not lead to a map`);
-        if (!isObject(node[f])) node[f] = {};
-        node = node[f]!;
+        let child: Json | undefined = getOwn(node, f);
+        if (!isObject(child)) {
+          child = {};
+          setOwn(node, f, child);
+        }
+        node = child;
       }
       if (!isObject(node)) throw new KustomizeError(`value add: ${t.fieldPath} does not lead to a map`);
       const last = fields[fields.length - 1]!;
-      const cur = node[last];
+      const cur = getOwn(node, last);
       const text = cur === undefined || cur === null ? '' : String(cur);
-      if (t.filePathPosition === 0 || text === '') node[last] = value;
-      else node[last] = insertPathPart(text, t.filePathPosition - 1, value);
+      setOwn(
+        node,
+        last,
+        t.filePathPosition === 0 || text === '' ? value : insertPathPart(text, t.filePathPosition - 1, value),
+      );
     }
   }
 }

@@ -53,7 +53,34 @@ function resolveValues(resources: Resource[], vars: Var[]): Map<string, Json> {
   return values;
 }
 
-const refPattern = /\$\(([^)]*)\)|\$\$/g;
+/**
+ * Replaces `$(NAME)` references and `$$` escapes left to right, as
+ * `s.replace(/\$\(([^)]*)\)|\$\$/g, …)` would, in linear time: that regex rescans to the end of
+ * the string from every `$(` that has no `)` after it (quadratic on a long run of `$(`).
+ */
+function replaceRefs(s: string, replace: (ref: string, name: string | undefined) => string): string {
+  let out = '';
+  let copied = 0;
+  // The first `)` at or after the last `$(` looked at; -1 once there is none left.
+  let close = -2;
+  for (let d = s.indexOf('$'); d >= 0; d = s.indexOf('$', d)) {
+    if (s[d + 1] === '(') {
+      if (close !== -1 && close < d + 2) close = s.indexOf(')', d + 2);
+      if (close >= 0) {
+        out += s.slice(copied, d) + replace(s.slice(d, close + 1), s.slice(d + 2, close));
+        copied = d = close + 1;
+        continue;
+      }
+    }
+    if (s[d + 1] === '$') {
+      out += `${s.slice(copied, d)}${replace('$$', undefined)}`;
+      copied = d = d + 2;
+      continue;
+    }
+    d++;
+  }
+  return out + s.slice(copied);
+}
 
 function expand(s: string, values: Map<string, Json>, used: Set<string>): Json {
   const whole = /^\$\(([^)]*)\)$/.exec(s);
@@ -62,7 +89,7 @@ function expand(s: string, values: Map<string, Json>, used: Set<string>): Json {
     const v = values.get(whole[1]!)!;
     return v;
   }
-  return s.replace(refPattern, (m, name: string | undefined) => {
+  return replaceRefs(s, (m, name) => {
     if (m === '$$') return '$';
     if (name !== undefined && values.has(name)) {
       used.add(name);

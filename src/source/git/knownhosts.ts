@@ -35,15 +35,40 @@ export function knownHostsName(host: string, port: number): string {
   return port === 22 ? host : `[${host}]:${port}`;
 }
 
+/** ASCII lower case, as OpenSSH's match_hostname folds both the host and the pattern. */
+function lowerAscii(s: string): string {
+  return s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+}
+
+/**
+ * OpenSSH's match_pattern: `*` matches any run of characters, `?` any one, anything else itself.
+ * Written as the greedy matcher that only ever returns to the last `*` (earlier stars never need
+ * to take more), so a hostile pattern like `*a*a*a…b` costs O(name × pattern), not exponential time.
+ */
+export function wildcardMatch(pattern: string, name: string): boolean {
+  let p = 0;
+  let n = 0;
+  let starP = -1;
+  let starN = 0;
+  while (n < name.length) {
+    const pc = pattern[p];
+    if (pc !== undefined && pc !== '*' && (pc === '?' || pc === name[n])) {
+      p++;
+      n++;
+    } else if (pc === '*') {
+      starP = p++;
+      starN = n;
+    } else if (starP >= 0) {
+      p = starP + 1;
+      n = ++starN;
+    } else return false;
+  }
+  while (pattern[p] === '*') p++;
+  return p === pattern.length;
+}
+
 function globMatch(pattern: string, name: string): boolean {
-  const re = new RegExp(
-    `^${pattern
-      .split('')
-      .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
-      .join('')}$`,
-    'i',
-  );
-  return re.test(name);
+  return wildcardMatch(lowerAscii(pattern), lowerAscii(name));
 }
 
 /** Whether a host-pattern field (comma list, hashed or with wildcards/negation) matches `name`. */

@@ -57,9 +57,36 @@ export function redactUrl(raw: string): string {
   }
 }
 
+const isSchemeChar = (c: string) => /[a-z0-9+.-]/i.test(c);
+const isLetter = (c: string) => /[a-z]/i.test(c);
+const isUserinfoChar = (c: string) => !/[/@\s'"]/.test(c);
+
+/**
+ * What `text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s'"]*@/gi, '$1')` does, in linear time (the
+ * regex retries every letter of a long word, so tool output from a hostile server costs O(n²)):
+ * for each `://`, the scheme is the run of scheme characters before it from its first letter on,
+ * and a userinfo run right after it that ends in `@` is dropped.
+ */
+function stripUserinfo(text: string): string {
+  let out = '';
+  let copied = 0;
+  for (let k = text.indexOf('://'); k >= 0; k = text.indexOf('://', k + 1)) {
+    let start = k;
+    while (start > copied && isSchemeChar(text[start - 1]!)) start--;
+    while (start < k && !isLetter(text[start]!)) start++;
+    if (start === k) continue;
+    let end = k + 3;
+    while (end < text.length && isUserinfoChar(text[end]!)) end++;
+    if (text[end] !== '@') continue;
+    out += text.slice(copied, k + 3);
+    copied = end + 1;
+  }
+  return out + text.slice(copied);
+}
+
 /** Remove userinfo from any URL in `text` and every given secret value. */
 export function scrub(text: string, secrets: readonly string[]): string {
-  let out = text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s'"]*@/gi, '$1');
+  let out = stripUserinfo(text);
   for (const s of secrets) {
     if (s) out = out.split(s).join('***');
     // Multi-line secrets (keys) may appear line by line in tool output.
