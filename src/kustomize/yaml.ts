@@ -23,15 +23,19 @@ export interface JsonObject {
 
 export class YamlError extends Error {}
 
-/** Parses a multi-document YAML stream into plain JSON values (null documents dropped). */
-export function parseYamlStream(text: string, file: string, uniqueKeys = true): Json[] {
+/**
+ * Parses a multi-document YAML stream into plain JSON values (null documents dropped). In a patch
+ * (`patch`), a plain null annotation value stays null (it deletes the annotation).
+ */
+export function parseYamlStream(text: string, file: string, uniqueKeys = true, patch = false): Json[] {
   const docs = parseAllDocuments(text, { schema: 'failsafe', uniqueKeys, prettyErrors: false });
   const out: Json[] = [];
   for (const doc of Array.isArray(docs) ? docs : [docs]) {
     const err = doc.errors[0];
     if (err) throw new YamlError(`${file}: invalid YAML: ${err.message.split('\n')[0]}`);
     if (doc.contents === null) continue;
-    const value = toJson(doc.contents as Node, doc, file, [], { decoded: 0, aliased: 0, inAlias: 0 });
+    const budget = { decoded: 0, aliased: 0, inAlias: 0 };
+    const value = toJson(doc.contents as Node, doc, file, [], budget, patch);
     if (value === null) continue;
     out.push(value);
   }
@@ -61,7 +65,14 @@ function allowedAliasRatio(decoded: number): number {
   return 0.99 - 0.89 * ((decoded - 400_000) / 3_600_000);
 }
 
-function toJson(node: Node | null, doc: Document, file: string, path: string[], budget: AliasBudget): Json {
+function toJson(
+  node: Node | null,
+  doc: Document,
+  file: string,
+  path: string[],
+  budget: AliasBudget,
+  patch = false,
+): Json {
   if (node === null || node === undefined) return null;
   budget.decoded++;
   if (budget.inAlias > 0) budget.aliased++;
@@ -75,7 +86,7 @@ function toJson(node: Node | null, doc: Document, file: string, path: string[], 
   if (isAlias(node)) {
     budget.inAlias++;
     try {
-      return toJson((node as Alias).resolve(doc) as Node, doc, file, path, budget);
+      return toJson((node as Alias).resolve(doc) as Node, doc, file, path, budget, patch);
     } finally {
       budget.inAlias--;
     }
@@ -88,7 +99,9 @@ function toJson(node: Node | null, doc: Document, file: string, path: string[], 
     if (quoted || tag === '!') return raw;
     const src = node.source ?? raw;
     // Labels and annotations are string maps; kyaml keeps the source text of annotation values.
-    if (path[path.length - 3] === 'metadata' && path[path.length - 2] === 'annotations') return src;
+    if (path[path.length - 3] === 'metadata' && path[path.length - 2] === 'annotations') {
+      return patch && resolvePlain(src) === null ? null : src;
+    }
     return resolvePlain(src);
   }
   if (isMap(node)) {
@@ -101,19 +114,19 @@ function toJson(node: Node | null, doc: Document, file: string, path: string[], 
       else if (isScalar(keyNode)) key = keyNode.value === null ? '' : String(keyNode.value);
       else throw new YamlError(`${file}: complex mapping keys are not supported`);
       if (key === '<<' && isScalar(keyNode) && keyNode.type === 'PLAIN') {
-        const v = toJson(pair.value as Node, doc, file, path, budget);
+        const v = toJson(pair.value as Node, doc, file, path, budget, patch);
         if (Array.isArray(v)) for (const m of v) merges.push(m as JsonObject);
         else if (v && typeof v === 'object') merges.push(v);
         continue;
       }
-      obj[key] = toJson(pair.value as Node, doc, file, [...path, key], budget);
+      obj[key] = toJson(pair.value as Node, doc, file, [...path, key], budget, patch);
     }
     if (merges.length === 0) return obj;
     const merged: JsonObject = {};
     for (const m of merges) for (const [k, v] of Object.entries(m)) if (!(k in merged)) merged[k] = v;
     return { ...merged, ...obj };
   }
-  if (isSeq(node)) return node.items.map((n) => toJson(n as Node, doc, file, [...path, '[]'], budget));
+  if (isSeq(node)) return node.items.map((n) => toJson(n as Node, doc, file, [...path, '[]'], budget, patch));
   throw new YamlError(`${file}: unsupported YAML node`);
 }
 

@@ -154,3 +154,64 @@ spec:
     assert.deepEqual(containers(replaced), [{ name: 'c' }]);
   });
 });
+
+describe('strategic merge patches: null annotations and empty annotation maps', () => {
+  const objs = buildTree({
+    '/app/kustomization.yaml': 'resources:\n- r.yaml\npatches:\n- path: p.yaml\n',
+    '/app/r.yaml': `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: a
+  annotations: {keep: "1", gone: "2", tilde: "3", quoted: "4"}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: b
+  annotations: {only: "1"}
+  labels: {only: "1"}
+`,
+    '/app/p.yaml': `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: a
+  annotations:
+    gone: null
+    tilde: ~
+    quoted: "null"
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: b
+  annotations:
+    only: null
+  labels:
+    only: null
+`,
+  });
+
+  it('deletes an annotation the patch sets to a plain null, and sets a quoted "null" as text', () => {
+    assert.deepEqual((find(objs, 'ConfigMap', 'a').metadata as JsonObject).annotations, {
+      keep: '1',
+      quoted: 'null',
+    });
+  });
+
+  it('drops metadata.annotations left empty, but keeps an empty labels map', () => {
+    const md = find(objs, 'ConfigMap', 'b').metadata as JsonObject;
+    assert.equal(md.annotations, undefined);
+    assert.deepEqual(md.labels, {});
+  });
+
+  it('keeps a plain null annotation of a resource as the text "null"', () => {
+    const cm = find(
+      buildTree({
+        '/app/kustomization.yaml': 'resources:\n- r.yaml\n',
+        '/app/r.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  annotations:\n    x: null\n',
+      }),
+      'ConfigMap',
+    );
+    assert.deepEqual((cm.metadata as JsonObject).annotations, { x: 'null' });
+  });
+});
