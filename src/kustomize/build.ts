@@ -5,7 +5,7 @@ import { addHashSuffixes } from './generators/hash.js';
 import { findKustomizationFile, loadKustomization } from './kustomization.js';
 import { Loader } from './loader.js';
 import { sortLegacy } from './order.js';
-import { KustomizeError, type Origin, type Resource } from './resource.js';
+import { isObject, KustomizeError, type Origin, type Resource } from './resource.js';
 import { accumulateKustomization, synthesizeKustomization } from './target.js';
 import { fixNameReferences } from './transformers/name-reference.js';
 import { resolveVars } from './transformers/vars.js';
@@ -53,6 +53,11 @@ export function build(fs: FileSystem, dir: string, options: BuildOptions = {}): 
     }
     if (meta.includes('managedByLabel')) {
       r.metadata.labels = { ...r.labels(), 'app.kubernetes.io/managed-by': 'kustomize-v5.5.0' };
+    }
+    // kyaml clears its own bookkeeping annotations on output and, with them, an empty map.
+    const md = r.obj.metadata;
+    if (isObject(md) && isObject(md.annotations) && Object.keys(md.annotations).length === 0) {
+      delete md.annotations;
     }
   }
   // Objects marked as local configuration are inputs to the build, not part of its output.

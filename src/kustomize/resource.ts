@@ -19,8 +19,10 @@ export interface ResId extends Gvk {
 
 const clusterScoped = new Set(patchSchemaData.clusterScoped);
 
+/** Certainly cluster-scoped, as kustomize decides it: by apiVersion and kind (an apiVersion its
+ * built-in schema does not know counts as namespaced). */
 export function isClusterScoped(gvk: Gvk): boolean {
-  return clusterScoped.has(`${gvk.group}/${gvk.kind}`);
+  return clusterScoped.has(`${gvk.group}/${gvk.version}/${gvk.kind}`);
 }
 
 export function parseApiVersion(apiVersion: string): { group: string; version: string } {

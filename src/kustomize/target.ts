@@ -475,7 +475,7 @@ function readPatchText(ldr: Loader, rel: string): string {
 }
 
 function smPatchesFromText(text: string, file: string): SmPatch[] {
-  const docs = wrapYaml(() => parseYamlStream(text, file));
+  const docs = wrapYaml(() => parseYamlStream(text, file, true, true));
   return docs.map((d) => {
     if (!isObject(d)) fail(file, 'a strategic merge patch must be a map');
     return { patch: d, where: file };
@@ -525,7 +525,7 @@ function applyPatchEntry(ra: Accumulator, ldr: Loader, entry: PatchEntry, w: str
   const file = hasPath ? ldr.filePath(entry.path!) : `${w} (inline patch)`;
   if (hasPath) text = ldr.readFile(entry.path!);
   const target = parseSelector(entry.target ?? undefined, w);
-  const docs = wrapYaml(() => parseYamlStream(text, file));
+  const docs = wrapYaml(() => parseYamlStream(text, file, true, true));
   // Like kustomize, a JSON patch is read from the first document only.
   if (docs.length >= 1 && Array.isArray(docs[0])) {
     if (!target) fail(w, `must specify a target for JSON patch ${file}`);

@@ -24,15 +24,19 @@ export interface JsonObject {
 
 export class YamlError extends Error {}
 
-/** Parses a multi-document YAML stream into plain JSON values (null documents dropped). */
-export function parseYamlStream(text: string, file: string, uniqueKeys = true): Json[] {
+/**
+ * Parses a multi-document YAML stream into plain JSON values (null documents dropped). In a patch
+ * (`patch`), a plain null annotation value stays null (it deletes the annotation).
+ */
+export function parseYamlStream(text: string, file: string, uniqueKeys = true, patch = false): Json[] {
   const docs = parseAllDocuments(text, { schema: 'failsafe', uniqueKeys, prettyErrors: false });
   const out: Json[] = [];
   for (const doc of Array.isArray(docs) ? docs : [docs]) {
     const err = doc.errors[0];
     if (err) throw new YamlError(`${file}: invalid YAML: ${err.message.split('\n')[0]}`);
     if (doc.contents === null) continue;
-    const value = toJson(doc.contents as Node, doc, file, [], { decoded: 0, aliased: 0, inAlias: 0 });
+    const budget = { decoded: 0, aliased: 0, inAlias: 0 };
+    const value = toJson(doc.contents as Node, doc, file, [], budget, patch);
     if (value === null) continue;
     out.push(value);
   }
@@ -62,7 +66,14 @@ function allowedAliasRatio(decoded: number): number {
   return 0.99 - 0.89 * ((decoded - 400_000) / 3_600_000);
 }
 
-function toJson(node: Node | null, doc: Document, file: string, path: string[], budget: AliasBudget): Json {
+function toJson(
+  node: Node | null,
+  doc: Document,
+  file: string,
+  path: string[],
+  budget: AliasBudget,
+  patch = false,
+): Json {
   if (node === null || node === undefined) return null;
   budget.decoded++;
   if (budget.inAlias > 0) budget.aliased++;
@@ -76,7 +87,7 @@ function toJson(node: Node | null, doc: Document, file: string, path: string[], 
   if (isAlias(node)) {
     budget.inAlias++;
     try {
-      return toJson((node as Alias).resolve(doc) as Node, doc, file, path, budget);
+      return toJson((node as Alias).resolve(doc) as Node, doc, file, path, budget, patch);
     } finally {
       budget.inAlias--;
     }
@@ -89,7 +100,9 @@ function toJson(node: Node | null, doc: Document, file: string, path: string[], 
     if (quoted || tag === '!') return raw;
     const src = node.source ?? raw;
     // Labels and annotations are string maps; kyaml keeps the source text of annotation values.
-    if (path[path.length - 3] === 'metadata' && path[path.length - 2] === 'annotations') return src;
+    if (path[path.length - 3] === 'metadata' && path[path.length - 2] === 'annotations') {
+      return patch && resolvePlain(src) === null ? null : src;
+    }
     return resolvePlain(src);
   }
   if (isMap(node)) {
@@ -102,12 +115,12 @@ function toJson(node: Node | null, doc: Document, file: string, path: string[], 
       else if (isScalar(keyNode)) key = keyNode.value === null ? '' : String(keyNode.value);
       else throw new YamlError(`${file}: complex mapping keys are not supported`);
       if (key === '<<' && isScalar(keyNode) && keyNode.type === 'PLAIN') {
-        const v = toJson(pair.value as Node, doc, file, path, budget);
+        const v = toJson(pair.value as Node, doc, file, path, budget, patch);
         if (Array.isArray(v)) for (const m of v) merges.push(m as JsonObject);
         else if (v && typeof v === 'object') merges.push(v);
         continue;
       }
-      setOwn(obj, key, toJson(pair.value as Node, doc, file, [...path, key], budget));
+      setOwn(obj, key, toJson(pair.value as Node, doc, file, [...path, key], budget, patch));
     }
     if (merges.length === 0) return obj;
     const merged: JsonObject = {};
@@ -115,7 +128,7 @@ function toJson(node: Node | null, doc: Document, file: string, path: string[], 
       for (const [k, v] of Object.entries(m)) if (!hasOwn(merged, k)) setOwn(merged, k, v);
     return { ...merged, ...obj };
   }
-  if (isSeq(node)) return node.items.map((n) => toJson(n as Node, doc, file, [...path, '[]'], budget));
+  if (isSeq(node)) return node.items.map((n) => toJson(n as Node, doc, file, [...path, '[]'], budget, patch));
   throw new YamlError(`${file}: unsupported YAML node`);
 }
 

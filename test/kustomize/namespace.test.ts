@@ -43,3 +43,29 @@ subjects:
     assert.equal(subjects[1]!.namespace, undefined);
   });
 });
+
+describe('namespace: cluster scope is known per apiVersion, as in kustomize', () => {
+  const objs = buildTree({
+    '/app/kustomization.yaml': 'namespace: prod\nresources:\n- r.yaml\n',
+    '/app/r.yaml': `apiVersion: flowcontrol.apiserver.k8s.io/v1beta1
+kind: FlowSchema
+metadata:
+  name: known
+  namespace: system
+---
+apiVersion: flowcontrol.apiserver.k8s.io/v1
+kind: FlowSchema
+metadata:
+  name: newer
+  namespace: system
+`,
+  });
+
+  it('leaves a kind alone at an apiVersion kustomize knows as cluster-scoped', () => {
+    assert.equal((find(objs, 'FlowSchema', 'known').metadata as { namespace?: string }).namespace, 'system');
+  });
+
+  it('treats the same kind at an apiVersion kustomize does not know as namespaced', () => {
+    assert.equal((find(objs, 'FlowSchema', 'newer').metadata as { namespace?: string }).namespace, 'prod');
+  });
+});

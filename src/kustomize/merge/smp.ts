@@ -18,7 +18,7 @@ export function strategicMerge(
 ): JsonObject | null {
   const r = mergeValue(dest, patch, schema);
   if (r === undefined || r === null) return null;
-  return normalize(r, schema) as JsonObject;
+  return r as JsonObject;
 }
 
 /** Returns the merged value; undefined means "delete this field". */
@@ -83,6 +83,10 @@ function mergeMap(dest: JsonObject, patch: JsonObject, schema: SchemaNode | unde
   const out: JsonObject = { ...dest };
   // kyaml drops null fields of schema-less maps it merges into.
   if (!schema) for (const [k, v] of Object.entries(out)) if (v === null && !hasOwn(patch, k)) delete out[k];
+  // kyaml walks the fields the patch does not touch too.
+  for (const [key, v] of Object.entries(out)) {
+    if (!Object.hasOwn(patch, key)) setOwn(out, key, normalize(v, schemaField(schema, key)));
+  }
   for (const [key, pv] of Object.entries(patch)) {
     if (key === '$patch' || key === '$retainKeys' || key.startsWith('$setElementOrder/')) continue;
     if (key.startsWith('$deleteFromPrimitiveList/')) {
@@ -106,17 +110,6 @@ function mergeMap(dest: JsonObject, patch: JsonObject, schema: SchemaNode | unde
 }
 
 function mergeList(dest: Json[], patch: Json[], schema: SchemaNode | undefined): Json[] | undefined {
-  // A `$patch: replace` element replaces the whole list with the other elements.
-  if (patch.some((el) => isObject(el) && el.$patch === 'replace')) {
-    return clean(patch.filter((el) => !(isObject(el) && el.$patch === 'replace'))) as Json[];
-  }
-  // A bare `$patch: delete` element removes the whole list.
-  if (patch.some((el) => isObject(el) && el.$patch === 'delete' && Object.keys(el).length === 1))
-    return undefined;
-  // `$patch: merge` is the default; the element carries nothing else.
-  const items = patch.filter(
-    (el) => !(isObject(el) && el.$patch === 'merge' && Object.keys(el).length === 1),
-  );
   let keys: string[] | undefined;
   let associative: boolean;
   if (schema?.isList) {
@@ -126,8 +119,15 @@ function mergeList(dest: Json[], patch: Json[], schema: SchemaNode | undefined):
     // Without a schema (custom resources, unknown fields) kustomize replaces lists.
     associative = false;
   }
-  if (!associative) return clean(items) as Json[];
-  const itemSchema = schema?.items;
+  if (!associative) return clean(patch) as Json[];
+  // The first element carrying `$patch` alone is a directive for the whole list.
+  const directive = listDirective(patch);
+  let items = patch;
+  if (directive) {
+    items = patch.filter((el) => !(isObject(el) && el.$patch === directive));
+    if (directive === 'delete') return undefined;
+    if (directive === 'replace') return clean(items) as Json[];
+  }
   if (keys === undefined) {
     // A merged list of primitives: union keeping order.
     const allScalars = [...dest, ...items].every((x) => x === null || typeof x !== 'object');
@@ -141,77 +141,184 @@ function mergeList(dest: Json[], patch: Json[], schema: SchemaNode | undefined):
       return out;
     }
   }
-  const ks = keys;
-  const same = (a: Json | undefined, b: JsonObject) =>
-    isObject(a) && ks.every((k) => keyEquals(keyValue(a, k), keyValue(b, k)));
-  // kyaml lists the patch's elements first (merged with their counterparts), then the rest.
-  const rest: (Json | undefined)[] = dedupe(dest, ks);
-  const head: Json[] = [];
-  for (const el of items) {
-    if (!isObject(el)) {
-      const i = rest.indexOf(el);
-      if (i >= 0) rest[i] = undefined;
-      if (!head.some((x) => x === el)) head.push(el);
-      continue;
-    }
-    const idx = rest.findIndex((x) => x !== undefined && same(x, el));
-    const existing = idx >= 0 ? rest[idx] : undefined;
-    if (idx >= 0) rest[idx] = undefined;
-    if (el.$patch === 'delete') continue;
-    if (existing === undefined) {
-      const c = clean(el);
-      if (c !== undefined) head.push(c);
-      continue;
-    }
-    const merged = mergeValue(existing, el, itemSchema);
-    if (merged !== undefined) head.push(merged);
-  }
-  return [...head, ...(rest.filter((x) => x !== undefined) as Json[])];
+  return mergeAssociative(dest, items, keys, schema?.items);
 }
 
-/** kyaml treats a port without a protocol as TCP when matching list elements. */
-function keyValue(o: JsonObject, key: string): Json | undefined {
-  const v = getOwn(o, key);
-  if (key === 'protocol' && (v === undefined || v === null)) return 'TCP';
-  return v;
+function listDirective(patch: Json[]): string | undefined {
+  const first = patch.find((el) => isObject(el) && Object.hasOwn(el, '$patch'));
+  if (!isObject(first) || Object.keys(first).length !== 1) return undefined;
+  const v = first.$patch;
+  if (v === 'delete' || v === 'replace' || v === 'merge') return v;
+  throw new KustomizeError(`unknown patch strategy '${String(v)}'`);
 }
 
-function keyEquals(a: Json | undefined, b: Json | undefined): boolean {
-  if (a === undefined || a === null || b === undefined || b === null) {
-    return (a === undefined || a === null) && (b === undefined || b === null);
-  }
-  return String(a) === String(b);
+/** A key's value as kyaml compares it: the scalar's text; "" when missing, null or not a scalar. */
+function keyText(el: Json | undefined, key: string): string {
+  if (!isObject(el) || !Object.hasOwn(el, key)) return '';
+  const v = el[key];
+  if (v === null || v === undefined || typeof v === 'object') return '';
+  return String(v);
 }
 
-/** kyaml keeps one element per key: the last one, where the first one was. */
-function dedupe(list: Json[], keys: string[]): Json[] {
+/** kyaml's ElementList: whether every key is present with exactly this text. */
+function matchesExact(el: Json, keys: string[], values: string[]): boolean {
+  if (!isObject(el)) return false;
+  return keys.every((k, i) => Object.hasOwn(el, k) && keyText(el, k) === values[i]);
+}
+
+/** kyaml's ElementSetter: drops empty elements; replaces (without an element: removes) every element
+ * matching the key values ("" = the field only has to exist), or appends the element. With fewer
+ * values than keys only the first keys count; with no values nothing matches and nothing is kept. */
+function setElement(list: Json[], keys: string[], values: string[], element: Json | undefined): Json[] {
   const out: Json[] = [];
+  let found = false;
   for (const el of list) {
+    if (el === null || (isObject(el) && Object.keys(el).length === 0)) continue;
     if (!isObject(el)) {
       out.push(el);
       continue;
     }
-    const i = out.findIndex(
-      (x) => isObject(x) && keys.every((k) => keyEquals(keyValue(x, k), keyValue(el, k))),
-    );
-    if (i >= 0) out[i] = el;
-    else out.push(el);
+    const matches =
+      values.length > 0 &&
+      values.every((v, j) => Object.hasOwn(el, keys[j]!) && (v === '' || keyText(el, keys[j]!) === v));
+    if (!matches) {
+      if (values.length > 0) out.push(el);
+      continue;
+    }
+    found = true;
+    if (element !== undefined) out.push(element);
   }
+  if (element !== undefined && !found) out.push(element);
   return out;
+}
+
+/** The keys (and this tuple's values) that identify elements: those set on some element. */
+function validKeys(all: string[][], values: string[], keys: string[]): [string[], string[]] {
+  const used = keys.filter((_, i) => all.some((v) => v[i] !== ''));
+  if (used.length === 0) return [keys, values];
+  return [used, values.filter((_, i) => used.includes(keys[i]!))];
+}
+
+/** Two key tuples name the same element when they share a value and differ only where one is empty. */
+function fillTuple(a: string[], b: string[]): string[] | undefined {
+  let common = false;
+  const res: string[] = [];
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] === b[i]) {
+      common = true;
+      res.push(a[i]!);
+      continue;
+    }
+    if (a[i] !== '' && b[i] !== '') return undefined;
+    res.push(a[i] !== '' ? a[i]! : b[i]!);
+  }
+  return common ? res : undefined;
+}
+
+/**
+ * kyaml's merge of an associative list with patches prepended (kustomize's setting). Every key
+ * tuple, the patch's first, is walked with its first match in the target and in the patch; a
+ * merged element replaces its target element in place; the result lists the patch-only elements
+ * first, then the target's elements in their order (one per key: the last, where the first was).
+ * With several keys (ports: containerPort + protocol) a key missing from one tuple is filled from a
+ * tuple that shares a value, so a patch element without `protocol` no longer finds a target element
+ * that has one, and is dropped.
+ */
+function mergeAssociative(
+  destIn: Json[],
+  patch: Json[],
+  keys: string[],
+  itemSchema: SchemaNode | undefined,
+): Json[] | undefined {
+  let dest = [...destIn];
+  const tuples: string[][] = [];
+  const seen = new Set<string>();
+  for (const el of [...patch, ...dest]) {
+    const t = keys.map((k) => keyText(el, k));
+    const id = JSON.stringify(t);
+    if (seen.has(id)) continue;
+    seen.add(id);
+    tuples.push(t);
+  }
+  if (tuples.length === 0) return dest;
+  if (keys.length > 1) {
+    for (let i = 0; i < tuples.length; i++) {
+      const a = tuples[i]!;
+      for (let j = 0; j < tuples.length; j++) {
+        const r = fillTuple(a, tuples[j]!);
+        if (r) {
+          tuples[i] = r;
+          tuples[j] = r;
+        }
+      }
+    }
+  }
+  let items: Json[] = [];
+  let vKeys = keys;
+  for (const t of tuples) {
+    let vValues: string[];
+    [vKeys, vValues] = validKeys(tuples, t, keys);
+    const [lk, lv] = validKeys([vValues], vValues, vKeys);
+    const di = dest.findIndex((el) => matchesExact(el, lk, lv));
+    const d = di >= 0 ? dest[di] : undefined;
+    const p = patch.find((el) => matchesExact(el, lk, lv));
+    const { value: v, inPlace } = walkElement(d, p, itemSchema);
+    if (inPlace && di >= 0 && v !== undefined) dest[di] = v;
+    if (v === undefined || v === null || (isObject(v) && Object.keys(v).length === 0)) {
+      dest = setElement(dest, vKeys, vValues, undefined);
+      continue;
+    }
+    if (isObject(v)) {
+      for (let i = 0; i < vKeys.length; i++) {
+        const k = vKeys[i]!;
+        if (Object.hasOwn(v, k) || vValues[i] === '') continue;
+        const src = isObject(d) && hasOwn(d, k) ? getOwn(d, k) : isObject(p) ? getOwn(p, k) : undefined;
+        if (src !== undefined) setOwn(v, k, src);
+      }
+    }
+    items = setElement(items, vKeys, vValues, v);
+  }
+  // The target's elements, as merged in place, are set into the result by key.
+  for (const el of dest) {
+    const values: string[] = [];
+    for (const k of vKeys) {
+      // kyaml appends the element once for every key it lacks.
+      if (!isObject(el) || !Object.hasOwn(el, k)) items.push(el);
+      else values.push(keyText(el, k));
+    }
+    if (vKeys.length > 1) items = setElement(items, vKeys, values, undefined);
+    items = setElement(items, vKeys, values, el);
+  }
+  return items;
+}
+
+/** One element walked with its counterparts; inPlace when kyaml changes the target's own node. */
+function walkElement(
+  d: Json | undefined,
+  p: Json | undefined,
+  schema: SchemaNode | undefined,
+): { value: Json | undefined; inPlace: boolean } {
+  if (p === undefined) return { value: d === undefined ? undefined : normalize(d, schema), inPlace: true };
+  if (isObject(p)) {
+    if (p.$patch === 'delete') return { value: undefined, inPlace: false };
+    if (p.$patch === 'replace') return { value: clean(withoutDirective(p)), inPlace: false };
+    if (!isObject(d)) return { value: clean(p), inPlace: false };
+    return { value: mergeMap(d, withoutDirective(p), schema), inPlace: true };
+  }
+  return { value: p, inPlace: false };
 }
 
 /**
  * What kyaml's merge does to the parts of the object the patch did not touch: null fields are
- * dropped and associative lists keep one element per key.
+ * dropped and associative lists are walked as if merged with nothing.
  */
 export function normalize(v: Json, schema: SchemaNode | undefined): Json {
   if (Array.isArray(v)) {
-    let list = v;
     if (schema?.isList && schema.strategy?.split(',').includes('merge')) {
       const keys = schema.mapKeys ?? (schema.mergeKey ? [schema.mergeKey] : undefined);
-      if (keys) list = dedupe(list, keys);
+      if (keys && v.some(isObject)) return mergeAssociative(v, [], keys, schema.items) ?? [];
     }
-    return list.map((el) => normalize(el, schema?.items));
+    return v.map((el) => normalize(el, schema?.items));
   }
   if (isObject(v)) {
     const out: JsonObject = {};

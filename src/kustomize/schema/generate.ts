@@ -22,7 +22,10 @@ interface OpenApiDocument {
   info?: { version?: string };
   paths: Record<
     string,
-    Record<string, { 'x-kubernetes-group-version-kind'?: { group: string; kind: string } }>
+    Record<
+      string,
+      { 'x-kubernetes-group-version-kind'?: { group: string; version: string; kind: string } } | undefined
+    >
   >;
   definitions: Record<string, OpenApiSchema>;
 }
@@ -103,17 +106,17 @@ function main(): void {
     defs[short(name)] = f;
   }
 
-  // Cluster-scoped kinds: those whose API paths never contain {namespace}.
+  // Cluster-scoped kinds, per apiVersion as kustomize's kyaml keys them: those with a GET path that
+  // never contains {namespace}. kustomize's built-in schema was read from a live cluster, so alpha
+  // versions are unknown to it (and unknown kinds count as namespaced).
   const namespaced = new Set<string>();
   const all = new Set<string>();
   for (const [p, ops] of Object.entries(doc.paths)) {
-    for (const op of Object.values(ops)) {
-      const gvk = op?.['x-kubernetes-group-version-kind'];
-      if (!gvk || p.includes('/watch/')) continue;
-      const key = `${gvk.group}/${gvk.kind}`;
-      all.add(key);
-      if (p.includes('{namespace}')) namespaced.add(key);
-    }
+    const gvk = ops.get?.['x-kubernetes-group-version-kind'];
+    if (!gvk || p.includes('/watch/') || gvk.version.includes('alpha')) continue;
+    const key = `${gvk.group}/${gvk.version}/${gvk.kind}`;
+    all.add(key);
+    if (p.includes('{namespace}')) namespaced.add(key);
   }
   const clusterScoped = [...all].filter((k) => !namespaced.has(k)).sort();
 

@@ -13,6 +13,6 @@ export interface PatchSchemaData {
   /** "apps/v1/Deployment" (core: "v1/Pod") to definition name. */
   kinds: Record<string, string>;
   defs: Record<string, Record<string, PatchFieldData>>;
-  /** "group/Kind" of cluster-scoped built-in kinds (core group is ""). */
+  /** "group/version/Kind" of cluster-scoped built-in kinds (core group is ""). */
   clusterScoped: string[];
 }

@@ -27,7 +27,8 @@ function sameEndingSubSlice(a: string[], b: string[]): boolean {
 interface Info {
   r: Resource;
   id: ResId;
-  allIds: ResId[];
+  /** The ids it had before its current one: kustomize matches references against these only. */
+  prevIds: ResId[];
   clusterScoped: boolean;
   effNs: string;
   orgEffNs: string;
@@ -72,12 +73,12 @@ function selectReferral(
     const byOrg = c.filter((t) => t.orgEffNs === want);
     c = byOrg.length > 0 ? byOrg : c.filter((t) => t.effNs === want);
   }
-  c = c.filter((t) => t.allIds.some((id) => gvkSelected(id, ctx.target)));
+  c = c.filter((t) => t.prevIds.some((id) => gvkSelected(id, ctx.target)));
   if (ctx.path.endsWith('roleRef/name')) {
     const roleRef = ctx.referrer.r.obj.roleRef;
     if (isObject(roleRef) && typeof roleRef.apiGroup === 'string' && typeof roleRef.kind === 'string') {
       const sel = { group: roleRef.apiGroup, kind: roleRef.kind };
-      c = c.filter((t) => t.allIds.some((id) => gvkSelected(id, sel)));
+      c = c.filter((t) => t.prevIds.some((id) => gvkSelected(id, sel)));
     }
   }
   if (!ctx.referrer.clusterScoped) {
@@ -139,17 +140,17 @@ export function fixNameReferences(resources: Resource[], backRefs: NameBackRefer
   const byName = new Map<string, Info[]>();
   for (const r of resources) {
     const id = r.id;
-    const allIds = r.allIds;
     const info: Info = {
       r,
       id,
-      allIds,
+      prevIds: r.previousIds,
       clusterScoped: isClusterScoped(id),
       effNs: effectiveNamespace(id),
-      orgEffNs: effectiveNamespace(allIds[0]!),
+      orgEffNs: effectiveNamespace(r.originalId),
     };
     infos.set(r, info);
-    for (const name of new Set(allIds.map((x) => x.name))) {
+    // An object never renamed or moved needs no reference fixed, and kustomize finds none for it.
+    for (const name of new Set(r.previousIds.map((x) => x.name))) {
       const list = byName.get(name);
       if (list) list.push(info);
       else byName.set(name, [info]);
@@ -158,7 +159,7 @@ export function fixNameReferences(resources: Resource[], backRefs: NameBackRefer
   for (const b of backRefs) {
     for (const spec of b.referrers) {
       for (const info of infos.values()) {
-        if (!gvkSelected(info.allIds[0]!, spec)) continue;
+        if (!gvkSelected(info.r.originalId, spec)) continue;
         if (!resHasField(info.r.obj, spec.path)) continue;
         const ctx: Ctx = {
           referrer: info,

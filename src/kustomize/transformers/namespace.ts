@@ -21,6 +21,7 @@ export function transformNamespace(resources: Resource[], opts: NamespaceOptions
     holder[key] = opts.namespace;
   };
   for (const r of resources) {
+    if (Object.keys(r.obj).length === 0) continue;
     const gvk = r.gvk;
     const before = r.id;
     if (!isClusterScoped(gvk)) set(r.metadata as Record<string, unknown>, 'namespace');
@@ -45,10 +46,8 @@ export function transformNamespace(resources: Resource[], opts: NamespaceOptions
         set(holder, key);
       });
     }
-    const after = r.id;
-    if (before.namespace !== after.namespace || before.name !== after.name) {
-      r.previousIds.push(before);
-    }
+    // kustomize records the id before the transformation on every object it visits, moved or not.
+    r.previousIds.push(before);
   }
   checkNoConflicts(resources, 'namespace transformation');
 }
