@@ -72,13 +72,14 @@ export function statusOf(obj: FluxObjectLike): { status: Status; reason: string;
   if (obj.spec?.suspend) return { status: 'Suspended', reason, message };
   if (stalled?.status === 'True')
     return { status: 'Stalled', reason: stalled.reason ?? '', message: stalled.message ?? message };
+  // A failed attempt that is being retried (Reconciling True, ProgressingWithRetry) is a failure.
+  if (ready?.status === 'False') return { status: 'Failed', reason, message };
   const gen = obj.metadata.generation;
   const observed = obj.status?.observedGeneration;
   const stale = gen !== undefined && observed !== undefined && observed < gen;
   if (reconciling?.status === 'True' || stale)
     return { status: 'Reconciling', reason, message: reconciling?.message || message };
   if (ready?.status === 'True') return { status: 'Ready', reason, message };
-  if (ready?.status === 'False') return { status: 'Failed', reason, message };
   return { status: 'Unknown', reason, message: message || 'waiting for the controller to report' };
 }
 
