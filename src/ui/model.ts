@@ -74,13 +74,15 @@ export function statusOf(obj: FluxObjectLike): { status: Status; reason: string;
     return { status: 'Stalled', reason: stalled.reason ?? '', message: stalled.message ?? message };
   // A failed attempt that is being retried (Reconciling True, ProgressingWithRetry) is a failure.
   if (ready?.status === 'False') return { status: 'Failed', reason, message };
+  if (!obj.status?.conditions?.length)
+    return { status: 'Unknown', reason, message: 'waiting for a controller to report a status' };
   const gen = obj.metadata.generation;
   const observed = obj.status?.observedGeneration;
   const stale = gen !== undefined && observed !== undefined && observed < gen;
   if (reconciling?.status === 'True' || stale)
     return { status: 'Reconciling', reason, message: reconciling?.message || message };
   if (ready?.status === 'True') return { status: 'Ready', reason, message };
-  return { status: 'Unknown', reason, message: message || 'waiting for the controller to report' };
+  return { status: 'Unknown', reason, message };
 }
 
 export function rowOf(kind: FluxKind, obj: FluxObjectLike): Row {

@@ -44,6 +44,13 @@ data:
   color: ${color}
 `;
 const files = {
+  'extra/configmap.yaml': `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: extra
+data:
+  enabled: "true"
+`,
   'deploy/configmap.yaml': configMap('blue'),
   'deploy/secret.yaml': `apiVersion: v1
 kind: Secret
@@ -108,6 +115,19 @@ before(async () => {
       path: './deploy',
       prune: true,
       targetNamespace: ns,
+      sourceRef: { kind: 'GitRepository', name: 'app' },
+    },
+  });
+  await client.post(`/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/${ns}/kustomizations`, {
+    apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+    kind: 'Kustomization',
+    metadata: { name: 'extra', namespace: ns },
+    spec: {
+      interval: '10m',
+      path: './extra',
+      prune: true,
+      targetNamespace: ns,
+      dependsOn: [{ name: 'app' }],
       sourceRef: { kind: 'GitRepository', name: 'app' },
     },
   });
@@ -198,7 +218,7 @@ async function scenario(): Promise<void> {
   const ksRow = `tr[data-key="Kustomization/${ns}/app"]`;
   await page.waitForSelector(`${ksRow} [data-status="Ready"]`, WAIT);
   await page.waitForSelector(`tr[data-key="GitRepository/${ns}/app"] [data-status="Ready"]`, WAIT);
-  assert.equal(await page.textContent('[data-count="Total"]'), '2');
+  assert.equal(await page.textContent('[data-count="Total"]'), '3');
   await page.evaluate('window.notReloaded = true');
   await screenshot(page, 'overview');
 
@@ -250,6 +270,7 @@ async function scenario(): Promise<void> {
   await page.click('nav a[href="#/graph"]');
   await page.waitForSelector(`[data-node="Kustomization/${ns}/app"]`, WAIT);
   await page.waitForSelector(`[data-node="GitRepository/${ns}/app"]`, WAIT);
+  await page.waitForSelector('path.edge-dependsOn', WAIT);
   assert.match((await page.getAttribute(`svg a[href="#/ks/${ns}/app"]`, 'aria-label')) ?? '', /: Ready$/);
   await screenshot(page, 'graph');
   await page.click(`svg a[href="#/ks/${ns}/app"]`);

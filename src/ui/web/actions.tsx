@@ -70,7 +70,7 @@ export function Actions({ row, progress }: { row: Row; progress: Map<string, Act
             disabled={busy}
             onClick={() => run('Suspend', { action: 'suspend', ...target })}
           >
-            ⏸ Suspend
+            ‖ Suspend
           </button>
         )}
       </fieldset>

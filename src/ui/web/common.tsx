@@ -7,7 +7,7 @@ const STATUS_ICON: Record<Status, string> = {
   Failed: '✖',
   Stalled: '⛔',
   Reconciling: '↻',
-  Suspended: '⏸',
+  Suspended: '‖',
   Unknown: '?',
 };
 

@@ -12,7 +12,7 @@ const ICON: Record<string, string> = {
   Failed: '✖',
   Stalled: '⛔',
   Reconciling: '↻',
-  Suspended: '⏸',
+  Suspended: '‖',
   Unknown: '?',
 };
 
