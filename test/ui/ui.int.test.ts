@@ -270,7 +270,7 @@ async function scenario(): Promise<void> {
   await page.click('nav a[href="#/graph"]');
   await page.waitForSelector(`[data-node="Kustomization/${ns}/app"]`, WAIT);
   await page.waitForSelector(`[data-node="GitRepository/${ns}/app"]`, WAIT);
-  await page.waitForSelector('path.edge-dependsOn', WAIT);
+  await page.waitForSelector('path.edge-dependsOn', { ...WAIT, state: 'attached' });
   assert.match((await page.getAttribute(`svg a[href="#/ks/${ns}/app"]`, 'aria-label')) ?? '', /: Ready$/);
   await screenshot(page, 'graph');
   await page.click(`svg a[href="#/ks/${ns}/app"]`);

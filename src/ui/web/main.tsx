@@ -41,6 +41,7 @@ function useLive() {
     es.onopen = () => setConnected(true);
     es.onerror = () => setConnected(false);
     es.addEventListener('overview', (e) => {
+      performance.mark('mooring:snapshot-received');
       const o = JSON.parse((e as MessageEvent<string>).data) as OverviewData;
       setScope(o.scope);
       setRows(new Map(o.rows.map((r) => [rowKey(r), r])));
@@ -75,6 +76,11 @@ function App() {
   const [filter, setFilter] = useState<RowFilter>({});
   const [, tick] = useState(0);
   const live = useLive();
+  useEffect(() => {
+    // For the page-load benchmark (bench/ui): when the first data was on screen.
+    if (live.loaded && performance.getEntriesByName('mooring:rendered').length === 0)
+      performance.mark('mooring:rendered');
+  }, [live.loaded]);
   useEffect(() => {
     const onHash = () => {
       setRoute(parseRoute(location.hash));

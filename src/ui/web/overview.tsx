@@ -1,8 +1,10 @@
 // View 1: every GitRepository and Kustomization, counts on top, filters by namespace, status, text.
-import { useMemo } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { Row, Status } from '../api.js';
 import { countRows, matchesFilter, type RowFilter } from '../model.js';
 import { hrefOf, RevisionText, StatusBadge, Time } from './common.js';
+
+const PAGE_SIZE = 100;
 
 const STATUSES: Array<Status | 'Failing'> = [
   'Ready',
@@ -116,7 +118,13 @@ export function Overview({
   filter: RowFilter;
   setFilter: (f: RowFilter) => void;
 }) {
-  const shown = useMemo(() => rows.filter((r) => matchesFilter(r, filter)), [rows, filter]);
+  const matching = useMemo(() => rows.filter((r) => matchesFilter(r, filter)), [rows, filter]);
+  // Pages of rows keep the first render and every update cheap with thousands of objects.
+  const [page, setPage] = useState(0);
+  const pages = Math.max(1, Math.ceil(matching.length / PAGE_SIZE));
+  useEffect(() => setPage(0), [filter]);
+  const current = Math.min(page, pages - 1);
+  const shown = matching.slice(current * PAGE_SIZE, (current + 1) * PAGE_SIZE);
   return (
     <section aria-labelledby="overview-title">
       <h2 id="overview-title">Overview</h2>
@@ -124,7 +132,8 @@ export function Overview({
       <Filters rows={rows} filter={filter} setFilter={setFilter} />
       <table class="objects">
         <caption>
-          {shown.length} of {rows.length} sources and Kustomizations
+          {matching.length} of {rows.length} sources and Kustomizations
+          {pages > 1 ? `, rows ${current * PAGE_SIZE + 1}–${current * PAGE_SIZE + shown.length}` : ''}
         </caption>
         <thead>
           <tr>
@@ -165,6 +174,19 @@ export function Overview({
           ))}
         </tbody>
       </table>
+      {pages > 1 && (
+        <nav class="pager" aria-label="Pages of rows">
+          <button type="button" disabled={current === 0} onClick={() => setPage(current - 1)}>
+            ← Previous
+          </button>
+          <span>
+            Page {current + 1} of {pages}
+          </span>
+          <button type="button" disabled={current >= pages - 1} onClick={() => setPage(current + 1)}>
+            Next →
+          </button>
+        </nav>
+      )}
     </section>
   );
 }
