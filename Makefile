@@ -14,6 +14,7 @@ $(NODE_DEPS): package.json package-lock.json
 
 build: $(NODE_DEPS)
 	npx tsc -p tsconfig.build.json
+	node scripts/build-ui.mjs
 	@chmod +x dist/cli/main.js
 
 compile: $(NODE_DEPS)
@@ -29,6 +30,7 @@ unit: prereqs compile
 lint: $(NODE_DEPS)
 	npx biome check .
 	npx tsc -p tsconfig.json --noEmit
+	npx tsc -p src/ui/web/tsconfig.json
 
 format: $(NODE_DEPS)
 	npx biome check --write .

@@ -9,6 +9,7 @@ import type { Kustomization } from '../api/kustomization.js';
 import { entryRef, inventoryOf, staleEntries } from '../apply/inventory.js';
 import { ownerLabelsFor, ResourceManager } from '../apply/manager.js';
 import { isPruneDisabled, ownedBy } from '../apply/metadata.js';
+import type { KubeClient } from '../kube/client.js';
 import { formatRef, type Manifest, refOf } from '../kube/dynamic.js';
 import { isNotFound } from '../kube/errors.js';
 import { CoreTypes, objectPath } from '../kube/resource.js';
@@ -96,20 +97,78 @@ export function renderForDiff(obj: Manifest | undefined): string {
 
 // ---- The command -----------------------------------------------------------------------------
 
-async function readData(
-  s: Session,
+/** A ConfigMap's or Secret's data for postBuild.substituteFrom; undefined when it does not exist. */
+export async function readData(
+  client: KubeClient,
   kind: 'ConfigMap' | 'Secret',
   namespace: string,
   name: string,
 ): Promise<Record<string, string> | undefined> {
   const rt = kind === 'Secret' ? CoreTypes.secret : CoreTypes.configMap;
   try {
-    const o = await s.client.get<{ data?: Record<string, string> }>(objectPath(rt, namespace, name));
+    const o = await client.get<{ data?: Record<string, string> }>(objectPath(rt, namespace, name));
     return o.data ?? {};
   } catch (err) {
     if (isNotFound(err)) return undefined;
     throw err;
   }
+}
+
+/** One object a sync would change: its unified diff (Secrets masked), or why it cannot be dry-run. */
+export interface DriftEntry {
+  subject: string;
+  change: 'created' | 'drifted' | 'deleted' | 'failed';
+  /** Absent for a deleted or failed object, and when an immutable field forces a re-create. */
+  diff?: string;
+  error?: string;
+}
+
+/**
+ * What applying `objects` for `ks` would change right now: a server-side dry-run of each object
+ * (in build order), then the inventory entries a prune would delete (when spec.prune is set).
+ */
+export async function computeDrift(
+  client: KubeClient,
+  ks: Kustomization,
+  objects: Manifest[],
+  signal?: AbortSignal,
+): Promise<DriftEntry[]> {
+  const namespace = ks.metadata.namespace ?? '';
+  const manager = new ResourceManager({ client, ownerLabels: ownerLabelsFor(ks.metadata.name, namespace) });
+  const { entries } = await manager.diff(objects, { force: ks.spec.force === true, signal });
+  const out: DriftEntry[] = [];
+  for (const e of entries) {
+    if (e.error) {
+      out.push({ subject: e.subject, change: 'failed', error: e.error });
+      continue;
+    }
+    if (e.action !== 'created' && e.action !== 'configured') continue;
+    const change = e.action === 'created' ? 'created' : 'drifted';
+    const [live, merged] = maskSecrets(e.live, e.merged);
+    if (!merged) {
+      out.push({ subject: e.subject, change });
+      continue;
+    }
+    out.push({
+      subject: e.subject,
+      change,
+      diff: unifiedDiff(renderForDiff(live), renderForDiff(merged), {
+        from: live ? `live/${e.subject}` : '/dev/null',
+        to: `merged/${e.subject}`,
+      }),
+    });
+  }
+  if (ks.spec.prune) {
+    const current = inventoryOf(objects.map(refOf));
+    for (const entry of staleEntries(ks.status?.inventory?.entries ?? [], current)) {
+      const ref = entryRef(entry);
+      if (!ref || !(await manager.mapper.find(ref))) continue;
+      const live = await manager.dynamic.get(ref);
+      if (!live || !ownedBy(live.metadata, manager.ownerLabels) || isPruneDisabled(live.metadata)) continue;
+      out.push({ subject: formatRef(ref), change: 'deleted' });
+    }
+  }
+  return out;
 }
 
 /** The build the controller would make of `dir` for `ks` (in a scratch copy: overrides write files). */
@@ -129,7 +188,7 @@ async function buildLocally(s: Session, ks: Kustomization, dir: string): Promise
       const ns = ks.metadata.namespace ?? s.namespace;
       try {
         vars = await collectVars(pb.substitute, pb.substituteFrom ?? [], (kind, name) =>
-          readData(s, kind, ns, name),
+          readData(s.client, kind, ns, name),
         );
       } catch (err) {
         throw new CliError(`post-build substitutions failed: ${(err as Error).message}`);
@@ -187,47 +246,23 @@ ${flagsHelp(flags)}`,
         name: name!,
       })) as unknown as Kustomization;
       const objects = await buildLocally(s, ks, dir);
-      const manager = new ResourceManager({
-        client: s.client,
-        ownerLabels: ownerLabelsFor(name!, s.namespace),
-      });
-      const { entries } = await manager.diff(objects, { force: ks.spec.force === true });
-
       let drifted = 0;
       let failed = 0;
-      for (const e of entries) {
-        if (e.error) {
+      for (const item of await computeDrift(s.client, ks, objects)) {
+        if (item.change === 'failed') {
           failed++;
-          console.log(`✗ ${e.subject}: ${e.error}`);
+          console.log(`✗ ${item.subject}: ${item.error}`);
           continue;
         }
-        if (e.action !== 'created' && e.action !== 'configured') continue;
         drifted++;
-        const [live, merged] = maskSecrets(e.live, e.merged);
-        console.log(`► ${e.subject} ${e.action === 'created' ? 'created' : 'drifted'}`);
-        if (!merged) {
-          console.log('  (an immutable field changed: the object would be deleted and created again)');
+        if (item.change === 'deleted') {
+          console.log(`► ${item.subject} deleted`);
           continue;
         }
-        process.stdout.write(
-          unifiedDiff(renderForDiff(live), renderForDiff(merged), {
-            from: live ? `live/${e.subject}` : '/dev/null',
-            to: `merged/${e.subject}`,
-          }),
-        );
-      }
-
-      if (ks.spec.prune) {
-        const current = inventoryOf(objects.map(refOf));
-        for (const entry of staleEntries(ks.status?.inventory?.entries ?? [], current)) {
-          const ref = entryRef(entry);
-          if (!ref || !(await manager.mapper.find(ref))) continue;
-          const live = await manager.dynamic.get(ref);
-          if (!live || !ownedBy(live.metadata, manager.ownerLabels) || isPruneDisabled(live.metadata))
-            continue;
-          drifted++;
-          console.log(`► ${formatRef(ref)} deleted`);
-        }
+        console.log(`► ${item.subject} ${item.change}`);
+        if (item.diff === undefined)
+          console.log('  (an immutable field changed: the object would be deleted and created again)');
+        else process.stdout.write(item.diff);
       }
 
       const total = objects.length;

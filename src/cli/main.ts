@@ -8,6 +8,7 @@ import { identityCommand } from './identity.js';
 import { installCommand } from './install.js';
 import { resumeCommand, suspendCommand } from './suspend.js';
 import { syncCommand } from './sync.js';
+import { uiCommand } from './ui.js';
 import { versionCommand } from './version.js';
 
 // The controller pulls in the whole runtime (seconds to load): only when it is the command run.
@@ -30,6 +31,7 @@ const commands: Command[] = [
   diffCommand,
   suspendCommand,
   resumeCommand,
+  uiCommand,
   installCommand,
   versionCommand,
 ];

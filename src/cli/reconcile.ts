@@ -146,7 +146,7 @@ export function revisionLine(t: Target, obj: FluxObject): string {
 }
 
 /** The failure message of a handled reconcile, undefined while it is still in progress or once it succeeded. */
-function failure(obj: FluxObject): string | undefined {
+export function failure(obj: FluxObject): string | undefined {
   const stalled = getCondition(obj, 'Stalled');
   if (stalled?.status === 'True') return `${stalled.reason}: ${stalled.message}`;
   const ready = getCondition(obj, 'Ready');
@@ -154,7 +154,7 @@ function failure(obj: FluxObject): string | undefined {
   return undefined;
 }
 
-function succeeded(obj: FluxObject): boolean {
+export function succeeded(obj: FluxObject): boolean {
   const ready = getCondition(obj, 'Ready');
   const gen = obj.metadata.generation;
   const observed = obj.status?.observedGeneration;
