@@ -21,9 +21,54 @@ export interface Sample {
 export function procSample(pid: number): Sample {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const hwm = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  const ticks = Number(stat[11]) + Number(stat[12]);
+  const fields = (p: number) => readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  const stat = fields(pid);
+  // The controller's CPU, its reaped children's (cutime, cstime) and its live build processes'.
+  let ticks = Number(stat[11]) + Number(stat[12]) + Number(stat[13]) + Number(stat[14]);
+  for (const kid of children(pid)) {
+    try {
+      const k = fields(kid);
+      ticks += Number(k[11]) + Number(k[12]);
+    } catch {
+      // exited meanwhile
+    }
+  }
   return { rssKb: hwm, cpuS: ticks / 100 };
+}
+
+/** The controller's child processes (its build processes). */
+export function children(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** Peak RSS (VmHWM) of the controller's live child processes, summed, in KiB. */
+export function childrenPeakKb(pid: number): number {
+  let sum = 0;
+  for (const kid of children(pid)) {
+    try {
+      sum += Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${kid}/status`, 'utf8'))?.[1] ?? 0);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return sum;
+}
+
+/** p99 and max event-loop delay since the previous scrape (prom-client resets the histogram on each). */
+export async function eventLoopDelay(port: number): Promise<string> {
+  // One scrape: the next one would see a fresh histogram.
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const ms = (name: string) =>
+    (Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN) * 1000).toFixed(0);
+  return `${ms('nodejs_eventloop_lag_p99_seconds')} / ${ms('nodejs_eventloop_lag_max_seconds')} ms`;
 }
 
 /** Current (not peak) RSS of a process, in KiB. */

@@ -12,11 +12,22 @@ import { startController } from '../../test/helpers/controller.js';
 import { installCrds, kubectlOk } from '../../test/helpers/crds.js';
 import { commitFiles, makeRepo, startGitHttpServer, tempDir } from '../../test/helpers/gitserver.js';
 import { kubeConfigFor } from '../../test/helpers/kubeconfig.js';
-import { app, deployedNodeFlags, heapFigures, metricsPort, metricValue, procSample } from './fleet.js';
+import {
+  app,
+  childrenPeakKb,
+  deployedNodeFlags,
+  eventLoopDelay,
+  heapFigures,
+  metricsPort,
+  metricValue,
+  procSample,
+} from './fleet.js';
 
 const sizes = (process.env.BENCH_N ?? '100,500,1000').split(',').map(Number);
 const sourcesCount = Number(process.env.BENCH_SOURCES ?? 4);
 const concurrent = process.env.BENCH_CONCURRENT ?? '20';
+// BENCH_BUILD_WORKERS=0 builds on the controller's thread (the state before build processes).
+const buildWorkers = process.env.BENCH_BUILD_WORKERS;
 
 async function scrape(port: number): Promise<Map<string, number>> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
@@ -86,7 +97,13 @@ async function runSize(n: number): Promise<Record<string, string>> {
     const controller = await startController({
       kubeconfig: state.kubeconfig,
       namespace: ns,
-      args: ['--concurrent', concurrent, '--log-level', process.env.BENCH_LOG_LEVEL ?? 'info'],
+      args: [
+        '--concurrent',
+        concurrent,
+        '--log-level',
+        process.env.BENCH_LOG_LEVEL ?? 'info',
+        ...(buildWorkers !== undefined ? ['--build-workers', buildWorkers] : []),
+      ],
     });
     const port = await metricsPort(controller.logs);
     const pid = controller.process.pid!;
@@ -114,12 +131,15 @@ async function runSize(n: number): Promise<Record<string, string>> {
         k.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
       ).length;
     };
+    let buildersKb = 0;
     for (;;) {
+      buildersKb = Math.max(buildersKb, childrenPeakKb(pid));
       if ((await readyCount()) === n) break;
       if (Date.now() - started > 15 * 60_000) throw new Error('not all Ready after 15 minutes');
       await new Promise((r) => setTimeout(r, 250));
     }
     const allReady = (Date.now() - started) / 1000;
+    const lagFirst = await eventLoopDelay(port);
     const afterFirst = await scrape(port);
     const firstSample = procSample(pid);
     const cpuFirst = firstSample.cpuS - cpu0;
@@ -148,6 +168,7 @@ async function runSize(n: number): Promise<Record<string, string>> {
     }
     const steadyS = (Date.now() - steadyStart) / 1000;
     const steadyPeakKb = procSample(pid).rssKb;
+    const lagSteady = await eventLoopDelay(port);
     const steadyReq = diff(steady0, await scrape(port));
     const statusWrites = steadyReq.patch ?? 0; // lastHandledReconcileAt must be recorded: one status patch each
 
@@ -198,6 +219,8 @@ async function runSize(n: number): Promise<Record<string, string>> {
       // Peak so far, after each phase: first sync / steady pass / one app changed.
       rss: `${[firstSample.rssKb, steadyPeakKb, final.rssKb].map((kb) => (kb / 1024).toFixed(0)).join(' / ')} MiB (heap ${heap}, ${heapPerK.toFixed(1)} KiB per Kustomization)`,
       cpu: `${cpuFirst.toFixed(1)} s`,
+      lag: `${lagFirst} (steady ${lagSteady})`,
+      builders: `${(buildersKb / 1024).toFixed(0)} MiB`,
       requests: Object.entries(first)
         .map(([k, v]) => `${k} ${v}`)
         .join(', '),
@@ -218,18 +241,18 @@ async function main(): Promise<void> {
     rows.push(await runSize(n));
   }
   console.log(
-    `\nMooring scale benchmark — ${cpus().length} cores (${cpus()[0]?.model}), apiserver on the same machine, --concurrent ${concurrent}, ${sourcesCount} GitRepositories, node flags: ${nodeArgs || 'none'}`,
+    `\nMooring scale benchmark — ${cpus().length} cores (${cpus()[0]?.model}), apiserver on the same machine, --concurrent ${concurrent}, ${sourcesCount} GitRepositories, --build-workers ${buildWorkers ?? 'default'}, node flags: ${nodeArgs || 'none'}`,
   );
   console.log(
-    '| N | all Ready | rate | controller peak RSS (after first sync / steady / bump) | controller CPU | API requests (first sync) | steady-state pass | one app changed (from new revision) |',
+    '| N | all Ready | rate | controller peak RSS (after first sync / steady / bump) | build processes peak RSS | CPU, controller + build processes (first sync) | event-loop delay p99 / max (first sync) | API requests (first sync) | steady-state pass | one app changed (from new revision) |',
   );
-  console.log('|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows)
     console.log(
-      `| ${r.n} | ${r.ready} | ${r.rate} | ${r.rss} | ${r.cpu} | ${r.requests} | ${r.steady} | ${r.bump} |`,
+      `| ${r.n} | ${r.ready} | ${r.rate} | ${r.rss} | ${r.builders} | ${r.cpu} | ${r.lag} | ${r.requests} | ${r.steady} | ${r.bump} |`,
     );
   console.log(
-    '| Flux (flux-benchmark, 16 cores, concurrency 20) N=1000 | 4 m 13 s | ~4/s | 223 MiB | | | | |',
+    '| Flux (flux-benchmark, 16 cores, concurrency 20) N=1000 | 4 m 13 s | ~4/s | 223 MiB | | | | | | |',
   );
 }
 

@@ -19,7 +19,7 @@ import {
   tempDir,
 } from '../../test/helpers/gitserver.js';
 import { kubeConfigFor } from '../../test/helpers/kubeconfig.js';
-import { app, currentRssKb, deployedNodeFlags, metricsPort, metricValue } from '../scale/fleet.js';
+import { app, currentRssKb, deployedNodeFlags, metricValue } from '../scale/fleet.js';
 
 const n = Number(process.env.BENCH_N ?? 1000);
 const minutes = Number(process.env.SOAK_MINUTES ?? 30);

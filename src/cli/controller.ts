@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { parseDuration } from '../api/duration.js';
 import type { GitRepository } from '../api/gitrepository.js';
 import { loadKubeConfig } from '../kube/config.js';
+import { DEFAULT_BUILD_MEMORY_MB, defaultBuildWorkers } from '../kustomization/buildpool.js';
 import { setupKustomizeController } from '../kustomization/setup.js';
 import { createLogger, errorMessage, type LogEncoding, type LogLevel } from '../runtime/logger.js';
 import { Manager } from '../runtime/manager.js';
@@ -110,6 +111,24 @@ export const controllerFlags = {
     help: 'How many artifacts are kept per object',
     value: 'N',
   },
+  'build-workers': {
+    type: 'string',
+    default: '',
+    help: 'Threads for kustomize builds and substitution (default: the number of CPUs; 0: on the main thread, without limits)',
+    value: 'N',
+  },
+  'build-timeout': {
+    type: 'string',
+    default: '60s',
+    help: 'Wall time one build may take before its Kustomization fails',
+    value: 'DURATION',
+  },
+  'build-memory-limit': {
+    type: 'string',
+    default: String(DEFAULT_BUILD_MEMORY_MB),
+    help: 'Heap one build thread may use, in MiB',
+    value: 'MIB',
+  },
 } satisfies FlagSpecs;
 
 export type ControllerConfig = ParsedFlags<typeof controllerFlags>;
@@ -127,17 +146,22 @@ function validate(cfg: ControllerConfig): void {
     ['concurrent', 1],
     ['artifact-retention-records', 1],
     ['http-retry', 0],
+    ['build-memory-limit', 16],
+    ['build-workers', 0],
   ] as const) {
+    if (flag === 'build-workers' && cfg[flag] === '') continue;
     const n = Number(cfg[flag]);
     if (!Number.isInteger(n) || n < min)
       throw new CliError(`--${flag} must be an integer ≥ ${min}, got "${cfg[flag]}"`, 2);
   }
-  for (const d of ['requeue-dependency', 'artifact-retention-ttl'] as const) {
+  for (const d of ['requeue-dependency', 'artifact-retention-ttl', 'build-timeout'] as const) {
+    let ms: number;
     try {
-      parseDuration(cfg[d]);
+      ms = parseDuration(cfg[d]);
     } catch (err) {
       throw new CliError(`--${d}: ${errorMessage(err)}`, 2);
     }
+    if (d === 'build-timeout' && ms <= 0) throw new CliError(`--${d} must be positive, got "${cfg[d]}"`, 2);
   }
   for (const c of cfg.controllers.split(',').filter(Boolean)) {
     if (!knownControllers.includes(c))
@@ -229,6 +253,11 @@ ${flagsHelp(controllerFlags)}`,
         defaultServiceAccount: cfg['default-service-account'] || undefined,
         httpRetry: Number(cfg['http-retry']),
         strictSubstitution: true,
+        builds: {
+          workers: cfg['build-workers'] === '' ? defaultBuildWorkers() : Number(cfg['build-workers']),
+          timeoutMs: parseDuration(cfg['build-timeout']),
+          memoryMb: Number(cfg['build-memory-limit']),
+        },
       });
     }
 

@@ -1,6 +1,8 @@
 // The build step of a Kustomization: spec.path inside the extracted artifact (never outside it),
 // spec overrides merged into the kustomization, the kustomize engine, commonMetadata, then
-// postBuild substitution. Every failure is a BuildError naming the file or object.
+// postBuild substitution. Every failure is a BuildError naming the file or object — never quoting
+// an object's body or a substituted value (values often come from Secrets).
+import { createHash } from 'node:crypto';
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Kustomization } from '../api/kustomization.js';
@@ -8,8 +10,10 @@ import type { Manifest } from '../kube/dynamic.js';
 import { build, toObjects } from '../kustomize/build.js';
 import { type FileSystem, RootedFileSystem } from '../kustomize/fs.js';
 import type { JsonObject } from '../kustomize/yaml.js';
+import { type BuildReads, RecordingFileSystem } from './buildinputs.js';
 import { OverlayFileSystem } from './overlayfs.js';
 import { applyCommonMetadata, overriddenKustomization } from './overrides.js';
+import { redactValues } from './redact.js';
 import { substitute } from './substitute.js';
 
 export class BuildError extends Error {
@@ -59,6 +63,44 @@ export interface BuildInput {
 }
 
 export function buildManifests(input: BuildInput): Manifest[] {
+  try {
+    return buildUnredacted(input);
+  } catch (err) {
+    if (err instanceof BuildError && input.vars) {
+      throw new BuildError(err.reason, redactValues(err.message, Object.values(input.vars)));
+    }
+    throw err;
+  }
+}
+
+/** A build as the controller runs it: the manifests, what the build read, and their digest. */
+export interface BuiltManifests {
+  manifests: Manifest[];
+  reads: BuildReads;
+  /** `sha256:<hex>` of the manifests' JSON. */
+  digest: string;
+}
+
+export type BuildJob = Omit<BuildInput, 'wrapFs'>;
+
+/** Builds and records every read of the artifact (the input of the unchanged-build short cut). */
+export function buildRecorded(job: BuildJob): BuiltManifests {
+  let recorder: RecordingFileSystem | undefined;
+  const manifests = buildManifests({
+    ...job,
+    wrapFs: (fs) => {
+      recorder = new RecordingFileSystem(fs, fs.root);
+      return recorder;
+    },
+  });
+  return { manifests, reads: recorder?.reads ?? new Map(), digest: manifestsDigest(manifests) };
+}
+
+export function manifestsDigest(manifests: readonly Manifest[]): string {
+  return `sha256:${createHash('sha256').update(JSON.stringify(manifests)).digest('hex')}`;
+}
+
+function buildUnredacted(input: BuildInput): Manifest[] {
   const { root, ks } = input;
   const dir = securePath(root, ks.spec.path);
   let objects: JsonObject[];
@@ -80,6 +122,7 @@ export function buildManifests(input: BuildInput): Manifest[] {
       `kustomize build failed in ${where}: ${stripRoot((err as Error).message, root)}`,
     );
   }
+  assertIdentified(objects, 'in the build output');
   applyCommonMetadata(objects, ks.spec.commonMetadata);
   if (input.vars !== undefined || ks.spec.postBuild) {
     try {
@@ -93,17 +136,44 @@ export function buildManifests(input: BuildInput): Manifest[] {
         `post-build substitutions failed: ${stripRoot((err as Error).message, root)}`,
       );
     }
-  }
-  for (const o of objects) {
-    const meta = o.metadata as JsonObject | undefined;
-    if (typeof o.apiVersion !== 'string' || typeof o.kind !== 'string' || typeof meta?.name !== 'string') {
-      throw new BuildError(
-        'BuildFailed',
-        `object without apiVersion, kind or metadata.name: ${JSON.stringify(o).slice(0, 200)}`,
-      );
-    }
+    assertIdentified(objects, 'after post-build substitution');
   }
   return objects as unknown as Manifest[];
+}
+
+/** Every object has a string apiVersion, kind and metadata.name; the error names the object, never its body. */
+function assertIdentified(objects: readonly JsonObject[], when: string): void {
+  objects.forEach((o, i) => {
+    const meta = o.metadata as JsonObject | undefined;
+    const fields: Array<[string, unknown]> = [
+      ['apiVersion', o.apiVersion],
+      ['kind', o.kind],
+      ['metadata.name', meta?.name],
+    ];
+    const bad = fields.filter(([, v]) => typeof v !== 'string' || v === '');
+    if (bad.length === 0) return;
+    const what = bad.map(([field, v]) => `${field} is ${describeType(v)}`).join(', ');
+    throw new BuildError(
+      'BuildFailed',
+      `object ${i + 1} of ${objects.length} ${when} (${objectLabel(o)}) is not a Kubernetes object: ${what}`,
+    );
+  });
+}
+
+/** `kind/namespace/name` with the parts that are not strings shown as `<type>`. */
+function objectLabel(o: JsonObject): string {
+  const meta = (o.metadata ?? {}) as JsonObject;
+  const part = (v: unknown) => (typeof v === 'string' && v !== '' ? v : `<${describeType(v)}>`);
+  const ns = typeof meta.namespace === 'string' && meta.namespace !== '' ? `${meta.namespace}/` : '';
+  return `${part(o.kind)}/${ns}${part(meta.name)}`;
+}
+
+function describeType(v: unknown): string {
+  if (v === undefined) return 'missing';
+  if (v === null) return 'null';
+  if (v === '') return 'empty';
+  if (Array.isArray(v)) return 'a list';
+  return typeof v === 'object' ? 'a map' : `a ${typeof v}`;
 }
 
 /** Error texts name files relative to the artifact, never the controller's temp directories. */

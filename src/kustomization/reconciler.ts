@@ -49,13 +49,15 @@ import { errorMessage } from '../runtime/logger.js';
 import type { Metrics } from '../runtime/metrics.js';
 import { patchStatus, recordReconcile } from '../runtime/status.js';
 import { ArtifactCache, type ArtifactLease } from './artifacts.js';
-import { BuildError, buildManifests } from './build.js';
-import { type BuildReads, RecordingFileSystem, sameReads } from './buildinputs.js';
+import { BuildError, type BuiltManifests } from './build.js';
+import { type BuildReads, sameReads } from './buildinputs.js';
+import { BuildPool, type BuildPoolOptions } from './buildpool.js';
 import { InvalidCelExpression } from './cel.js';
 import type { ApplyTarget, ClientFactory } from './clients.js';
 import { checkReadyExpressions, crossNamespaceViolation, unreadyDependency } from './dependencies.js';
 import { healthExpressions, type StatusOf } from './healthexprs.js';
 import { DeferredProgress, PROGRESS_DELAY_MS } from './progress.js';
+import { redactValues } from './redact.js';
 import { collectVars } from './substitute.js';
 
 export const KustomizationType: ResourceType = {
@@ -102,6 +104,8 @@ export interface KustomizationReconcilerOptions {
   httpRetry: number;
   strictSubstitution: boolean;
   tmpDir?: string;
+  /** Build threads and their limits (docs/configuration.md). */
+  builds?: BuildPoolOptions;
 }
 
 export interface KustomizationReconcilerDeps {
@@ -151,6 +155,8 @@ export class KustomizationReconciler {
 
   private readonly artifacts: ArtifactCache;
 
+  private readonly builds: BuildPool;
+
   /** Per Kustomization: the manifests' digest and outcome of its last full, successful apply. */
   private readonly lastApplied = new Map<string, LastApply>();
 
@@ -161,10 +167,12 @@ export class KustomizationReconciler {
       16,
       deps.options.tmpDir,
     );
+    this.builds = new BuildPool(deps.options.builds);
   }
 
-  /** Removes the extracted artifacts and closes the impersonated/remote clients (on shutdown). */
-  close(): void {
+  /** Removes the extracted artifacts, stops the build threads, closes the impersonated/remote clients (on shutdown). */
+  async close(): Promise<void> {
+    await this.builds.close();
     this.artifacts.close();
     this.deps.clients.close();
   }
@@ -241,6 +249,7 @@ export class KustomizationReconciler {
     progress: DeferredProgress,
   ): Promise<Outcome> {
     let revision: string | undefined;
+    let vars: Record<string, string> | undefined;
     try {
       const statusOf = this.validate(obj);
       const source = this.resolveSource(obj);
@@ -262,14 +271,14 @@ export class KustomizationReconciler {
       const t1 = Date.now();
       try {
         const dir = artifactTree.dir;
-        const vars = await this.variables(obj);
+        vars = await this.variables(obj);
         const varsDigest = digestOf(vars ?? null);
         // Same inputs as the last full apply (every file and listing it read, the variables):
         // same manifests, so not even the build is needed.
         const sameInputs =
           lastApply !== undefined && lastApply.varsDigest === varsDigest && sameReads(lastApply.reads, dir);
-        const built = sameInputs ? undefined : this.build(obj, dir, vars);
-        const digest = built ? digestOf(built.manifests) : lastApply!.digest;
+        const built = sameInputs ? undefined : await this.build(obj, dir, vars, req.signal);
+        const digest = built ? built.digest : lastApply!.digest;
         const t2 = Date.now();
         if (lastApply?.digest === digest) {
           req.log.debug('manifests unchanged since the last apply: revision recorded without applying', {
@@ -287,7 +296,7 @@ export class KustomizationReconciler {
             changed: false,
           };
         }
-        const { manifests, reads } = built ?? this.build(obj, dir, vars);
+        const { manifests, reads } = built ?? (await this.build(obj, dir, vars, req.signal));
         progress.arm(showProgress);
         const target = await this.applyTarget(obj);
         const manager = new ResourceManager({
@@ -330,7 +339,10 @@ export class KustomizationReconciler {
         artifactTree.release();
       }
     } catch (err) {
-      const error = err instanceof StepError ? err : new StepError('ReconciliationFailed', errorMessage(err));
+      let error = err instanceof StepError ? err : new StepError('ReconciliationFailed', errorMessage(err));
+      // Substituted values (often from Secrets) never reach status, events or logs, whoever echoed them.
+      const redacted = vars ? redactValues(error.message, Object.values(vars)) : error.message;
+      if (redacted !== error.message) error = new StepError(error.reason, redacted, error.opts);
       return { kind: 'failed', error, revision };
     }
   }
@@ -490,24 +502,24 @@ export class KustomizationReconciler {
     }
   }
 
-  private build(
+  /** The build, on a build thread (buildpool.ts): manifests, what it read, their digest. */
+  private async build(
     obj: Kustomization,
     dir: string,
     vars: Record<string, string> | undefined,
-  ): { manifests: Manifest[]; reads: BuildReads } {
-    let recorder: RecordingFileSystem | undefined;
+    signal: AbortSignal,
+  ): Promise<BuiltManifests> {
     try {
-      const manifests = buildManifests({
-        root: dir,
-        ks: obj,
-        vars,
-        strictSubstitution: this.deps.options.strictSubstitution,
-        wrapFs: (fs) => {
-          recorder = new RecordingFileSystem(fs, fs.root);
-          return recorder;
+      return await this.builds.build(
+        // Without the status (the inventory can be large): the build reads only the spec.
+        {
+          root: dir,
+          ks: { ...obj, status: undefined },
+          vars,
+          strictSubstitution: this.deps.options.strictSubstitution,
         },
-      });
-      return { manifests, reads: recorder?.reads ?? new Map() };
+        signal,
+      );
     } catch (err) {
       if (err instanceof BuildError) throw new StepError(err.reason, err.message);
       throw new StepError('BuildFailed', errorMessage(err));

@@ -16,7 +16,13 @@
 //     interface{} as their text, and never resolves base-60 numbers).
 // Substitution runs only when there is at least one variable (Flux's default substituteStrategy
 // `WithVariables`); with `always` (substituteStrategy `Always`) it runs with none, so defaults apply.
-import { parseDocument, type Tags } from 'yaml';
+//
+// Values that YAML reads as syntax come out as in Flux (go-yaml v2 via sigs.k8s.io/yaml): `12345`
+// becomes an integer, `!foo` is a tag on an empty scalar (the empty string), `&foo` an anchor on
+// an empty scalar (null), and `*foo` an alias to an unknown anchor (an error). Values often come
+// from Secrets, so an error never quotes the substituted text: it names the object, the position
+// and the variable whose value is there (see `describeYamlError`).
+import { parseDocument, type Tags, visit, type YAMLError } from 'yaml';
 import { type Json, stringifyDocument } from '../kustomize/yaml.js';
 
 export const SUBSTITUTE_KEY = 'kustomize.toolkit.fluxcd.io/substitute';
@@ -95,9 +101,9 @@ export function substitute<T extends Record<string, unknown>>(
     }
     const id = objectId(obj);
     const text = stringifyDocument(obj as unknown as Json);
-    let out: string;
+    let out: Substituted;
     try {
-      out = envsubst(text, (name) => {
+      out = envsubstSpans(text, (name) => {
         const v = Object.hasOwn(vars, name) ? vars[name] : undefined;
         return v === undefined && !opts.strict ? '' : v;
       });
@@ -107,7 +113,7 @@ export function substitute<T extends Record<string, unknown>>(
       }
       throw err;
     }
-    if (out === text) return obj;
+    if (out.text === text) return obj;
     return readBack(out, id) as T;
   });
 }
@@ -152,33 +158,38 @@ const goYamlV2Tags = (tags: Tags): Tags =>
     (t) => typeof t !== 'object' || (t.tag !== 'tag:yaml.org,2002:timestamp' && t.format !== 'TIME'),
   ) as Tags;
 
-function readBack(text: string, id: string): Record<string, unknown> {
-  const doc = parseDocument(text, {
+function readBack(out: Substituted, id: string): Record<string, unknown> {
+  const doc = parseDocument(out.text, {
     version: '1.1',
     merge: true,
     uniqueKeys: false,
     prettyErrors: false,
     customTags: goYamlV2Tags,
   });
+  const invalid = (what: string) =>
+    new SubstitutionError('InvalidSubstitution', `${id}: the substituted YAML is invalid: ${what}`, {
+      object: id,
+    });
   const err = doc.errors[0];
-  if (err) {
-    throw new SubstitutionError(
-      'InvalidSubstitution',
-      `${id}: the substituted YAML is invalid: ${err.message.split('\n')[0]}`,
-      { object: id },
-    );
-  }
+  if (err) throw invalid(describeYamlError(err, out));
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: 100 });
   } catch (e) {
-    throw new SubstitutionError(
-      'InvalidSubstitution',
-      `${id}: the substituted YAML is invalid: ${(e as Error).message}`,
-      {
-        object: id,
-      },
-    );
+    const message = (e as Error).message;
+    if (message.startsWith('Unresolved alias')) {
+      let at: number | undefined;
+      visit(doc, {
+        Alias(_, node) {
+          if (node.resolve(doc) !== undefined) return undefined;
+          at = node.range?.[0];
+          return visit.BREAK;
+        },
+      });
+      throw invalid(`an alias (*) names no anchor${where(out, at)}`);
+    }
+    if (message.startsWith('Excessive alias count')) throw invalid('too many aliases');
+    throw invalid(`it cannot be read${where(out, undefined)}`);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new SubstitutionError('InvalidSubstitution', `${id}: the substituted YAML is no longer an object`, {
@@ -186,6 +197,52 @@ function readBack(text: string, id: string): Record<string, unknown> {
     });
   }
   return value as Record<string, unknown>;
+}
+
+const yamlErrorText: Partial<Record<YAMLError['code'], string>> = {
+  BAD_ALIAS: 'an alias (*) names no anchor',
+  BAD_DQ_ESCAPE: 'a bad escape in a double-quoted string',
+  BAD_INDENT: 'bad indentation',
+  BAD_SCALAR_START: 'a plain value cannot start with this character',
+  BLOCK_AS_IMPLICIT_KEY: 'a block value where a key was expected',
+  DUPLICATE_KEY: 'a duplicate key',
+  MISSING_CHAR: 'a closing quote or bracket is missing',
+  MULTILINE_IMPLICIT_KEY: 'a key spans lines',
+  MULTIPLE_ANCHORS: 'two anchors (&) on one value',
+  MULTIPLE_DOCS: 'more than one document',
+  MULTIPLE_TAGS: 'two tags (!) on one value',
+  TAB_AS_INDENT: 'a tab used as indentation',
+  UNEXPECTED_TOKEN: 'an unexpected token (e.g. `: ` inside a plain value)',
+};
+
+/**
+ * A YAML parse error without the parser's own message, which may quote the text at fault (e.g. an
+ * alias name taken from a secret value): what kind of error, where, and which variable's value
+ * is there.
+ */
+export function describeYamlError(err: YAMLError, out: Substituted): string {
+  return `${yamlErrorText[err.code] ?? 'a YAML syntax error'} (${err.code})${where(out, err.pos[0])}`;
+}
+
+function where(out: Substituted, offset: number | undefined): string {
+  if (offset === undefined) return '';
+  let line = 1;
+  let lineStart = 0;
+  for (let i = out.text.indexOf('\n'); i !== -1 && i < offset; i = out.text.indexOf('\n', i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  // The text before substitution is our own serialization, so a value broke it: the one pasted
+  // at the offending position, else the nearest one before it (an unclosed quote or bracket is
+  // reported where the parser gave up).
+  const inside = out.spans.find((s) => offset >= s.start && offset <= s.end);
+  const before = out.spans.filter((s) => s.end <= offset).at(-1);
+  const variable = inside
+    ? `, in the value of \${${inside.name}}`
+    : before
+      ? `, after the value of \${${before.name}}`
+      : '';
+  return ` at line ${line}, column ${offset - lineStart + 1}${variable}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -464,6 +521,29 @@ class Parser {
 export function envsubst(text: string, lookup: (name: string) => string | undefined): string {
   const nodes = new Parser(text).parseTemplate();
   return evalNodes(nodes, lookup);
+}
+
+/** Substituted text, and where each top-level `${...}` landed in it (offsets into `text`). */
+export interface Substituted {
+  text: string;
+  spans: { name: string; start: number; end: number }[];
+}
+
+/** `envsubst`, also telling where each expression's value was pasted. */
+export function envsubstSpans(text: string, lookup: (name: string) => string | undefined): Substituted {
+  const nodes = new Parser(text).parseTemplate();
+  let out = '';
+  const spans: Substituted['spans'] = [];
+  for (const n of nodes) {
+    if ('text' in n) {
+      out += n.text;
+      continue;
+    }
+    const start = out.length;
+    out += evalFunc(n, lookup);
+    spans.push({ name: n.param, start, end: out.length });
+  }
+  return { text: out, spans };
 }
 
 function evalNodes(nodes: readonly Node[], lookup: (name: string) => string | undefined): string {

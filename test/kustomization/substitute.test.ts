@@ -357,6 +357,67 @@ describe('substitute', () => {
       assert.equal(run('a: b #c', 'line1\n${V}\n'), 'line1\na: b #c\n');
     });
   });
+
+  // What Flux makes of values that YAML reads as syntax (go-yaml v2 behind sigs.k8s.io/yaml's
+  // YAMLToJSON): fluxcd/flux2#4830 is a Secret value starting with `*` failing the build.
+  describe('values that YAML reads as syntax come out as in Flux, and no error quotes them', () => {
+    const secret = 'hunter2-5f1e9c';
+    const run = (value: string) =>
+      ((substitute([configMap({ f: '${V}' })], { V: value }, { strict: true })[0] as Obj).data as Obj).f;
+    const failure = (value: string): SubstitutionError => {
+      try {
+        run(value);
+      } catch (err) {
+        assert.ok(err instanceof SubstitutionError);
+        return err;
+      }
+      assert.fail(`${value} did not fail`);
+    };
+
+    test('digits become an integer (as `replicas: ${N}` relies on)', () => {
+      assert.equal(run('12345'), 12345);
+    });
+    test('`!tag` is a tag on an empty value: the empty string; `!tag text` keeps the text', () => {
+      assert.equal(run(`!${secret}`), '');
+      assert.equal(run(`!!${secret}`), '');
+      assert.equal(run(`!${secret} rest`), 'rest');
+    });
+    test('`&anchor` is an anchor on an empty value: null; `&anchor text` keeps the text', () => {
+      assert.equal(run(`&${secret}`), null);
+      assert.equal(run(`&${secret} rest`), 'rest');
+    });
+    test('`*alias` names no anchor: an error naming the object, position and variable, not the value', () => {
+      const err = failure(`*${secret}`);
+      assert.equal(err.reason, 'InvalidSubstitution');
+      assert.equal(
+        err.message,
+        'ConfigMap/apps/cm: the substituted YAML is invalid: an alias (*) names no anchor at line 3, column 6, in the value of ${V}',
+      );
+    });
+    test('no parse error quotes the substituted text', () => {
+      for (const value of [
+        `*${secret}'x)`,
+        `${secret}: x`,
+        `"${secret}`,
+        `[${secret}`,
+        `{${secret}`,
+        `@${secret}`,
+        `%${secret}`,
+        `\`${secret}`,
+        `? ${secret}`,
+        `- ${secret}`,
+        `&${secret} &${secret}2 x`,
+        `!${secret} !${secret}2 x`,
+      ]) {
+        const err = failure(value);
+        assert.ok(!err.message.includes(secret), `${JSON.stringify(value)}: ${err.message}`);
+        assert.match(
+          err.message,
+          /^ConfigMap\/apps\/cm: the substituted YAML is invalid: .* (in|after) the value of \$\{V\}$/,
+        );
+      }
+    });
+  });
 });
 
 describe('collectVars', () => {

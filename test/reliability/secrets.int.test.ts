@@ -2,10 +2,13 @@
 // Secrets never leak: one controller at trace level runs scenarios with known secret values — HTTP
 // basic auth (wrong then right password), a bearer token, SSH deploy keys (plain, encrypted with a
 // passphrase, and a key the server refuses), a webhook token (bad and good signatures), and a
-// substituteFrom Secret whose values are partly substituted — then the controller's whole log,
-// every Event of the namespace, the status of every object and `mooring get` output are searched
-// for each secret value (and its base64). Substituted values legitimately reach the applied
-// ConfigMap, so only the values that are never substituted are searched for in the objects.
+// substituteFrom Secret whose values are partly substituted, and values that reach the error paths
+// of substitution (a name that becomes a number, an alias to no anchor), YAML's silent readings
+// (`!tag`, `&anchor`) and an API server error that echoes a value (`Invalid value: "…"`) — then
+// the controller's whole log, every Event of the namespace, the status of every object and
+// `mooring get` output are searched for each secret value (and its base64). Substituted values
+// legitimately reach the applied ConfigMap, so only values that never reach the cluster are
+// searched for.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -31,6 +34,13 @@ const bearer = mark('bearer');
 const webhookToken = mark('hooktoken');
 const usedValue = mark('usedvalue');
 const unusedValue = mark('unusedvalue');
+// Values that reach the error paths: each in its own Kustomization, which fails (or drops it).
+const failedPassword = mark('failedpass');
+const numericName = `7${randomBytes(6).readUIntBE(0, 6).toString().padStart(14, '0')}`;
+const alias = mark('*alias');
+const tag = mark('!tag');
+const anchor = mark('&anchor');
+const badLabel = `${mark('bad label')}!`;
 
 const root = tempDir('mooring-rel-sec-');
 const files = { 'app/cm.yaml': configMapYaml('plain', { a: '1' }) };
@@ -41,6 +51,12 @@ await makeRepo(join(root, 'subst.git'), {
       files: {
         'app/cm.yaml': configMapYaml('subst', { used: '${USED}' }),
         'strict/cm.yaml': configMapYaml('strict', { used: '${USED}', missing: '${NOT_SET}' }),
+        // `name: ${NAME}` with NAME all digits: the name becomes a number, the object is refused.
+        'numeric/secret.yaml':
+          'apiVersion: v1\nkind: Secret\nmetadata:\n  name: ${NUMERIC_NAME}\nstringData:\n  password: ${FAILED_PASSWORD}\n',
+        'alias/cm.yaml': configMapYaml('alias', { a: '${ALIAS}', p: '${FAILED_PASSWORD}' }),
+        'tags/cm.yaml': configMapYaml('tags', { t: '${TAG}', n: '${ANCHOR}' }),
+        'invalid/cm.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: invalid\n  labels:\n    l: \${BAD_LABEL}\ndata:\n  p: \${FAILED_PASSWORD}\n`,
       },
     },
   ],
@@ -64,6 +80,15 @@ const secretValues: Record<string, string> = {
   webhookToken,
   unusedValue,
   passphrase: ssh.clientKeyPassphrase,
+  failedPassword,
+  numericName,
+  alias,
+  'alias without its *': alias.slice(1),
+  tag,
+  'tag without its !': tag.slice(1),
+  anchor,
+  'anchor without its &': anchor.slice(1),
+  badLabel,
 };
 for (const [name, pem] of [
   ['identity', ssh.clientKey],
@@ -125,7 +150,16 @@ test('scenarios with known secrets run: failures and successes', { timeout: 120_
   });
   await secret('ssh-wrong', { identity: ssh.wrongKey, known_hosts: ssh.knownHosts });
   await secret('hook', { token: webhookToken });
-  await secret('vars', { USED: usedValue, UNUSED: unusedValue });
+  await secret('vars', {
+    USED: usedValue,
+    UNUSED: unusedValue,
+    FAILED_PASSWORD: failedPassword,
+    NUMERIC_NAME: numericName,
+    ALIAS: alias,
+    TAG: tag,
+    ANCHOR: anchor,
+    BAD_LABEL: badLabel,
+  });
 
   await gitRepository('basic', basic.url('app.git'), 'basic-wrong');
   await gitRepository('bearer', bearerServer.url('subst.git'), 'bearer', {
@@ -189,6 +223,31 @@ test('scenarios with known secrets run: failures and successes', { timeout: 120_
     timeoutMs: 90_000,
   });
   assert.equal((await env.configMap('subst'))?.data?.used, usedValue, 'the used value was substituted');
+
+  // The error paths: each fails with a message that names what is wrong, never the value.
+  for (const name of ['numeric', 'alias', 'tags', 'invalid'])
+    await env.applyKustomization(name, spec(`./${name}`));
+  const numeric = await env.waitFailed('numeric', 'BuildFailed', { timeoutMs: 90_000 });
+  assert.match(
+    readyOf(numeric)?.message ?? '',
+    /\(Secret\/[^/]+\/<a number>\) is not a Kubernetes object: metadata.name is a number/,
+  );
+  const aliasFailed = await env.waitFailed('alias', 'BuildFailed', { timeoutMs: 90_000 });
+  assert.match(
+    readyOf(aliasFailed)?.message ?? '',
+    /an alias \(\*\) names no anchor .* in the value of \$\{ALIAS\}/,
+  );
+  const invalid = await env.waitFailed('invalid', 'ReconciliationFailed', { timeoutMs: 90_000 });
+  assert.match(
+    readyOf(invalid)?.message ?? '',
+    /Invalid value: "\*\*\*"/,
+    'the API server echoed the value: redacted',
+  );
+  // `!tag` and `&anchor` read as YAML syntax, as in Flux: the empty string and null.
+  await env.waitKustomization('tags', 'Ready=True', (k) => readyOf(k)?.status === 'True', {
+    timeoutMs: 90_000,
+  });
+  assert.equal((await env.configMap('tags'))?.data?.t, '');
 });
 
 test('no secret value in the log, Events, statuses or `mooring get`', { timeout: 120_000 }, async () => {

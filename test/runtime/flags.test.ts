@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CliError } from '../../src/cli/command.js';
-import { controllerFlags, leaseName } from '../../src/cli/controller.js';
+import { controllerCommand, controllerFlags, leaseName } from '../../src/cli/controller.js';
 import { parseFlags } from '../../src/cli/flags.js';
 
 test('controller flags accept Go-style forms and keep design.md defaults', () => {
@@ -38,4 +38,24 @@ test('shards get distinct lease names', () => {
   const b = leaseName('sharding.fluxcd.io/key=shard2');
   assert.match(a, /^mooring-leader-election-[0-9a-f]{8}$/);
   assert.notEqual(a, b);
+});
+
+test('build flags: defaults, and invalid values stop the controller with exit status 2', async () => {
+  const { flags } = parseFlags(controllerFlags, []);
+  assert.equal(flags['build-workers'], '');
+  assert.equal(flags['build-timeout'], '60s');
+  assert.equal(flags['build-memory-limit'], '256');
+  for (const bad of [
+    ['--build-workers', '-1'],
+    ['--build-workers', 'two'],
+    ['--build-timeout', '0s'],
+    ['--build-timeout', 'soon'],
+    ['--build-memory-limit', '8'],
+  ]) {
+    await assert.rejects(
+      controllerCommand.run(bad),
+      (e: unknown) => e instanceof CliError && e.exitCode === 2 && e.message.includes(bad[0]!),
+      bad.join(' '),
+    );
+  }
 });
