@@ -3,6 +3,7 @@
 // dependencies → fetch → build → apply → prune → health — where each step fails with a typed
 // StepError carrying Flux's condition reason; `summarize` turns the outcome into status.
 import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import {
   ConditionType,
   getCondition,
@@ -48,11 +49,13 @@ import type { Informer } from '../runtime/informer.js';
 import { errorMessage } from '../runtime/logger.js';
 import type { Metrics } from '../runtime/metrics.js';
 import { patchStatus, recordReconcile } from '../runtime/status.js';
+import { addKeyFiles, emptyKeyring, type Keyring } from '../sops/index.js';
 import { ArtifactCache, type ArtifactLease } from './artifacts.js';
-import { BuildError, buildManifests } from './build.js';
+import { BuildError } from './build.js';
 import { type BuildReads, RecordingFileSystem, sameReads } from './buildinputs.js';
 import { InvalidCelExpression } from './cel.js';
 import type { ApplyTarget, ClientFactory } from './clients.js';
+import { buildManifestsDecrypting, DecryptionError } from './decrypt.js';
 import { checkReadyExpressions, crossNamespaceViolation, unreadyDependency } from './dependencies.js';
 import { healthExpressions, type StatusOf } from './healthexprs.js';
 import { DeferredProgress, PROGRESS_DELAY_MS } from './progress.js';
@@ -76,7 +79,8 @@ export type StepReason =
   | 'HealthCheckFailed'
   | 'DependencyNotReady'
   | 'AccessDenied'
-  | 'InvalidCELExpression';
+  | 'InvalidCELExpression'
+  | 'DecryptionFailed';
 
 /** A failed step with Flux's Ready reason. `retryAfterMs` overrides retryInterval; `stalled` means no retry. */
 export class StepError extends Error {
@@ -102,6 +106,8 @@ export interface KustomizationReconcilerOptions {
   httpRetry: number;
   strictSubstitution: boolean;
   tmpDir?: string;
+  /** A file of age identities every Kustomization with spec.decryption may use (SOPS_AGE_KEY_FILE). */
+  sopsAgeKeyFile?: string;
 }
 
 export interface KustomizationReconcilerDeps {
@@ -268,7 +274,7 @@ export class KustomizationReconciler {
         // same manifests, so not even the build is needed.
         const sameInputs =
           lastApply !== undefined && lastApply.varsDigest === varsDigest && sameReads(lastApply.reads, dir);
-        const built = sameInputs ? undefined : this.build(obj, dir, vars);
+        const built = sameInputs ? undefined : await this.build(obj, dir, vars);
         const digest = built ? digestOf(built.manifests) : lastApply!.digest;
         const t2 = Date.now();
         if (lastApply?.digest === digest) {
@@ -287,7 +293,7 @@ export class KustomizationReconciler {
             changed: false,
           };
         }
-        const { manifests, reads } = built ?? this.build(obj, dir, vars);
+        const { manifests, reads } = built ?? (await this.build(obj, dir, vars));
         progress.arm(showProgress);
         const target = await this.applyTarget(obj);
         const manager = new ResourceManager({
@@ -490,28 +496,79 @@ export class KustomizationReconciler {
     }
   }
 
-  private build(
+  private async build(
     obj: Kustomization,
     dir: string,
     vars: Record<string, string> | undefined,
-  ): { manifests: Manifest[]; reads: BuildReads } {
+  ): Promise<{ manifests: Manifest[]; reads: BuildReads }> {
     let recorder: RecordingFileSystem | undefined;
+    // Keys are read per reconcile and dropped with it (never cached between reconciles).
+    const keyring = await this.decryptionKeys(obj);
     try {
-      const manifests = buildManifests({
-        root: dir,
-        ks: obj,
-        vars,
-        strictSubstitution: this.deps.options.strictSubstitution,
-        wrapFs: (fs) => {
-          recorder = new RecordingFileSystem(fs, fs.root);
-          return recorder;
+      const manifests = await buildManifestsDecrypting(
+        {
+          root: dir,
+          ks: obj,
+          vars,
+          strictSubstitution: this.deps.options.strictSubstitution,
+          wrapFs: (fs) => {
+            recorder = new RecordingFileSystem(fs, fs.root);
+            return recorder;
+          },
         },
-      });
+        keyring,
+      );
       return { manifests, reads: recorder?.reads ?? new Map() };
     } catch (err) {
+      if (err instanceof DecryptionError) {
+        throw new StepError('DecryptionFailed', err.message, { stalled: err.stalled });
+      }
       if (err instanceof BuildError) throw new StepError(err.reason, err.message);
       throw new StepError('BuildFailed', errorMessage(err));
     }
+  }
+
+  /** spec.decryption's keys: the referenced Secret's `*.agekey` and `*.asc`, plus the global age keys. */
+  private async decryptionKeys(obj: Kustomization): Promise<Keyring | undefined> {
+    const dec = obj.spec.decryption;
+    if (!dec) return undefined;
+    if (dec.provider !== 'sops') {
+      throw new StepError(
+        'DecryptionFailed',
+        `spec.decryption.provider '${dec.provider}' is not supported (only 'sops')`,
+        {
+          stalled: true,
+        },
+      );
+    }
+    const ns = obj.metadata.namespace ?? 'default';
+    const ring = emptyKeyring();
+    try {
+      if (this.deps.options.sopsAgeKeyFile) {
+        const file = this.deps.options.sopsAgeKeyFile;
+        await addKeyFiles(
+          ring,
+          [{ name: 'global.agekey', data: await readFile(file) }],
+          `the global age key file ${file}`,
+        );
+      }
+      if (dec.secretRef) {
+        const data = await this.readData('Secret', ns, dec.secretRef.name);
+        if (!data)
+          throw new StepError(
+            'DecryptionFailed',
+            `decryption Secret '${ns}/${dec.secretRef.name}' not found`,
+          );
+        const files = Object.keys(data)
+          .sort()
+          .map((name) => ({ name, data: Buffer.from(data[name] ?? '', 'base64') }));
+        await addKeyFiles(ring, files, `decryption Secret '${ns}/${dec.secretRef.name}'`);
+      }
+    } catch (err) {
+      if (err instanceof StepError) throw err;
+      throw new StepError('DecryptionFailed', errorMessage(err));
+    }
+    return ring;
   }
 
   private async applyTarget(obj: Kustomization): Promise<ApplyTarget> {
