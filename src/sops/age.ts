@@ -171,10 +171,10 @@ export function openAgeX25519(enc: string, identities: AgeIdentity[]): Uint8Arra
     if (s.type !== 'X25519' || s.args.length !== 1 || s.body.length !== 32) continue;
     const share = rawB64(s.args[0]!);
     if (share.length !== 32) continue;
+    // JWK import measured ~3x cheaper than SPKI DER for X25519 public keys.
     const ephemeral = createPublicKey({
-      key: Buffer.concat([spkiPrefix, share]),
-      format: 'der',
-      type: 'spki',
+      key: { kty: 'OKP', crv: 'X25519', x: share.toString('base64url') },
+      format: 'jwk',
     });
     for (const id of identities) {
       if (id.kind !== 'x25519' || !id.key || !id.publicKey) continue;
