@@ -1,34 +1,11 @@
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import type { Kustomization } from '../../src/api/kustomization.js';
 import type { Manifest } from '../../src/kube/dynamic.js';
 import { buildManifestsDecrypting, DecryptionError } from '../../src/kustomization/decrypt.js';
-import { addKeyFile, emptyKeyring, type Keyring } from '../../src/sops/index.js';
-
-const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../test/sops/fixtures');
-
-/** The fixtures with the remote resource replaced by a local file. */
-export function fixtureTree(): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'sops-fixtures-'));
-  cpSync(fixtures, dir, { recursive: true });
-  const k = path.join(dir, 'remote/kustomization.yaml');
-  writeFileSync(k, readFileSync(k, 'utf8').replace(/- https:\/\/\S+/, '- namespace.yaml'));
-  writeFileSync(
-    path.join(dir, 'remote/namespace.yaml'),
-    'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: sops-remote\n',
-  );
-  return dir;
-}
-
-export async function fixtureKeys(...names: string[]): Promise<Keyring> {
-  const r = emptyKeyring();
-  for (const n of names) await addKeyFile(r, n, readFileSync(path.join(fixtures, 'keys', n)));
-  return r;
-}
+import { fixtureKeys, fixtureTree } from '../sops/fixtures.js';
 
 const ks = (p = './'): Kustomization =>
   ({
