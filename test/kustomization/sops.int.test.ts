@@ -3,9 +3,10 @@
 // carry their plain values; an encrypted file without decryption fails before anything is
 // applied; a file only HashiCorp Vault opens makes the Kustomization Stalled.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
+import { mooring } from '../cli/mooring.js';
 import type { FileContent } from '../helpers/gitserver.js';
 import { encryptYaml } from '../sops/encrypt.js';
 import { fixtureTree } from '../sops/fixtures.js';
@@ -89,6 +90,46 @@ test('the fixtures apply with spec.decryption: every Secret carries its plain va
   for (const [name, key, value] of expected)
     assert.equal(await secretValue(name, key), value, `${name}.${key}`);
   assert.equal((await env.configMap('sops-envs-configmap'))?.data?.key, 'value');
+
+  // `mooring diff` reads the decryption Secret with the user's rights: the same build, no change.
+  const diff = await mooring([
+    'diff',
+    'kustomization',
+    'all',
+    '--path',
+    tree,
+    '--kubeconfig',
+    env.state.kubeconfig,
+    '-n',
+    env.ns,
+  ]);
+  assert.equal(diff.code, 0, `${diff.stdout}${diff.stderr}`);
+  assert.match(diff.stderr, /no changes/);
+  // A changed encrypted value shows as a masked drift, never in clear.
+  const f = path.join(tree, 'patches/merge1.yaml');
+  const original = readFileSync(f);
+  writeFileSync(
+    f,
+    readFileSync(path.join(tree, 'algorithms/age.yaml'), 'utf8').replace('name: age', 'name: secret'),
+  );
+  try {
+    const drift = await mooring([
+      'diff',
+      'kustomization',
+      'all',
+      '--path',
+      tree,
+      '--kubeconfig',
+      env.state.kubeconfig,
+      '-n',
+      env.ns,
+    ]);
+    assert.equal(drift.code, 1, drift.stderr);
+    assert.match(drift.stderr + drift.stdout, /MAC mismatch|drifted/);
+    assert.ok(!drift.stdout.includes('merge1'), 'no plain value printed');
+  } finally {
+    writeFileSync(f, original);
+  }
 });
 
 test('an encrypted file without spec.decryption: DecryptionFailed naming it, nothing applied', {
