@@ -6,9 +6,11 @@ import { KustomizeFsError } from '../kustomize/fs.js';
 import { type Json, stringifyStream } from '../kustomize/yaml.js';
 import { commandLineVars, substituteObjects } from './buildvars.js';
 import { CliError, type Command } from './command.js';
+import { decryptedBuild } from './decryptbuild.js';
 
 const usage = `Usage: mooring build DIR [--root ROOT] [--generate-kustomization]
                      [--substitute KEY=VALUE]... [--substitute-from FILE]...
+                     [--decrypt-with KEYFILE]...
 
 Builds the kustomization in DIR (kustomize v5 semantics) and prints the YAML to stdout.
 With --generate-kustomization, a directory without a kustomization file is built the way Flux
@@ -21,8 +23,14 @@ is substituted as the controller would (strict: a variable without a value or de
 FILE is a ConfigMap or Secret manifest, a YAML map, or KEY=VALUE lines; files apply in order and
 --substitute values override them.
 
+--decrypt-with previews a Kustomization with spec.decryption: SOPS-encrypted resources, generator
+sources and patches are decrypted (in memory) with the age identities or armored OpenPGP private
+keys in KEYFILE, as the controller does (a directory without a kustomization file is then built
+the way Flux does). The output holds plain Secrets: do not commit it.
+
 Examples:
   mooring build ./deploy
+  mooring build ./deploy --decrypt-with ~/.config/sops/age/keys.txt
   mooring build ./deploy --substitute cluster_env=prod --substitute-from ./vars/prod.env`;
 
 /** The top of the git work tree holding dir, if any. */
@@ -48,6 +56,7 @@ export const buildCommand: Command = {
         'generate-kustomization': { type: 'boolean' },
         substitute: { type: 'string', multiple: true },
         'substitute-from': { type: 'string', multiple: true },
+        'decrypt-with': { type: 'string', multiple: true },
       },
       allowPositionals: true,
     });
@@ -57,6 +66,11 @@ export const buildCommand: Command = {
     const dir = realpathSync(dirArg);
     const root = values.root ? realpathSync(values.root) : (gitTop(dir) ?? '/');
     const vars = await commandLineVars(values.substitute ?? [], values['substitute-from'] ?? []);
+    const keyFiles = values['decrypt-with'] ?? [];
+    if (keyFiles.length > 0) {
+      process.stdout.write(await decryptedBuild(dir, root, keyFiles, vars));
+      return 0;
+    }
     let out: string;
     try {
       const resources = buildDirectory(dir, root, {

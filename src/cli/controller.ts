@@ -86,6 +86,12 @@ export const controllerFlags = {
     help: 'Refuse references to objects in other namespaces',
   },
   'no-remote-bases': { type: 'boolean', default: false, help: 'Refuse remote bases in kustomizations' },
+  'sops-age-key-file': {
+    type: 'string',
+    default: process.env.SOPS_AGE_KEY_FILE ?? '',
+    help: 'age identities every Kustomization with spec.decryption may use (default: $SOPS_AGE_KEY_FILE)',
+    value: 'FILE',
+  },
   'default-service-account': {
     type: 'string',
     default: '',
@@ -258,6 +264,7 @@ ${flagsHelp(controllerFlags)}`,
           timeoutMs: parseDuration(cfg['build-timeout']),
           memoryMb: Number(cfg['build-memory-limit']),
         },
+        sopsAgeKeyFile: cfg['sops-age-key-file'] || undefined,
       });
     }
 

@@ -13,10 +13,12 @@ import type { KubeClient } from '../kube/client.js';
 import { formatRef, type Manifest, refOf } from '../kube/dynamic.js';
 import { isNotFound } from '../kube/errors.js';
 import { CoreTypes, objectPath } from '../kube/resource.js';
-import { BuildError, buildManifests } from '../kustomization/build.js';
+import { BuildError } from '../kustomization/build.js';
+import { buildManifestsDecrypting, DecryptionError } from '../kustomization/decrypt.js';
 import { collectVars } from '../kustomization/substitute.js';
 import type { Json } from '../kustomize/yaml.js';
 import { stringifyDocument } from '../kustomize/yaml.js';
+import { addKeyFiles, emptyKeyring, type Keyring, KeyringError } from '../sops/index.js';
 import { CliError, type Command } from './command.js';
 import {
   connectionFlags,
@@ -171,6 +173,40 @@ export async function computeDrift(
   return out;
 }
 
+/**
+ * The keys of the Kustomization's spec.decryption Secret, read with the user's credentials (the
+ * controller's global key file is not available here).
+ */
+async function decryptionKeys(s: Session, ks: Kustomization): Promise<Keyring | undefined> {
+  const dec = ks.spec.decryption;
+  if (!dec) return undefined;
+  const ring = emptyKeyring();
+  if (!dec.secretRef) return ring;
+  const ns = ks.metadata.namespace ?? s.namespace;
+  const where = `decryption Secret '${ns}/${dec.secretRef.name}'`;
+  let data: Record<string, string> | undefined;
+  try {
+    data = await readData(s.client, 'Secret', ns, dec.secretRef.name);
+  } catch (err) {
+    throw new CliError(
+      `cannot read the ${where} (diff needs the rights to read it): ${(err as Error).message}`,
+    );
+  }
+  if (!data) throw new CliError(`${where} not found`);
+  try {
+    return await addKeyFiles(
+      ring,
+      Object.keys(data)
+        .sort()
+        .map((name) => ({ name, data: Buffer.from(data[name] ?? '', 'base64') })),
+      where,
+    );
+  } catch (err) {
+    if (err instanceof KeyringError) throw new CliError(err.message);
+    throw err;
+  }
+}
+
 /** The build the controller would make of `dir` for `ks` (in a scratch copy: overrides write files). */
 async function buildLocally(s: Session, ks: Kustomization, dir: string): Promise<Manifest[]> {
   const root = gitTop(dir) ?? dir;
@@ -194,10 +230,16 @@ async function buildLocally(s: Session, ks: Kustomization, dir: string): Promise
         throw new CliError(`post-build substitutions failed: ${(err as Error).message}`);
       }
     }
+    const keyring = await decryptionKeys(s, ks);
     try {
-      return buildManifests({ root: scratch, ks: local, vars, strictSubstitution: true });
+      return await buildManifestsDecrypting(
+        { root: scratch, ks: local, vars, strictSubstitution: true },
+        keyring,
+      );
     } catch (err) {
-      if (err instanceof BuildError) throw new CliError(err.message.replace(/\n/g, ' '));
+      if (err instanceof BuildError || err instanceof DecryptionError) {
+        throw new CliError(err.message.replace(/\n/g, ' '));
+      }
       throw err;
     }
   } finally {

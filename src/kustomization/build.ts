@@ -10,7 +10,7 @@ import type { Manifest } from '../kube/dynamic.js';
 import { build, toObjects } from '../kustomize/build.js';
 import { type FileSystem, RootedFileSystem } from '../kustomize/fs.js';
 import type { JsonObject } from '../kustomize/yaml.js';
-import { type BuildReads, RecordingFileSystem } from './buildinputs.js';
+import type { BuildReads } from './buildinputs.js';
 import { OverlayFileSystem } from './overlayfs.js';
 import { applyCommonMetadata, overriddenKustomization } from './overrides.js';
 import { redactValues } from './redact.js';
@@ -82,19 +82,6 @@ export interface BuiltManifests {
 }
 
 export type BuildJob = Omit<BuildInput, 'wrapFs'>;
-
-/** Builds and records every read of the artifact (the input of the unchanged-build short cut). */
-export function buildRecorded(job: BuildJob): BuiltManifests {
-  let recorder: RecordingFileSystem | undefined;
-  const manifests = buildManifests({
-    ...job,
-    wrapFs: (fs) => {
-      recorder = new RecordingFileSystem(fs, fs.root);
-      return recorder;
-    },
-  });
-  return { manifests, reads: recorder?.reads ?? new Map(), digest: manifestsDigest(manifests) };
-}
 
 export function manifestsDigest(manifests: readonly Manifest[]): string {
   return `sha256:${createHash('sha256').update(JSON.stringify(manifests)).digest('hex')}`;

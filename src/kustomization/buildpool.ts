@@ -13,8 +13,9 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { BuildError, type BuildJob, type BuiltManifests, buildRecorded } from './build.js';
+import { BuildError, type BuiltManifests } from './build.js';
 import type { BuildOutcome } from './buildworker.js';
+import { buildDecryptingRecorded, type DecryptingBuildJob, DecryptionError } from './decrypt.js';
 
 export interface BuildPoolOptions {
   /** Build processes (default: the number of CPUs). 0 builds on the calling thread, without limits. */
@@ -95,7 +96,7 @@ class BuildProcess {
     this.child.on('error', () => undefined);
   }
 
-  run(job: BuildJob, running: Running): void {
+  run(job: DecryptingBuildJob, running: Running): void {
     clearTimeout(this.idleTimer);
     this.running = running;
     this.child.send(job);
@@ -146,9 +147,9 @@ export class BuildPool {
     this.idleMs = opts.idleMs ?? 60_000;
   }
 
-  /** Builds `job`; every failure (the limits included) is a BuildError. */
-  async build(job: BuildJob, signal?: AbortSignal): Promise<BuiltManifests> {
-    if (this.workers === 0) return buildRecorded(job);
+  /** Builds `job`; every failure (the limits included) is a BuildError, or a DecryptionError. */
+  async build(job: DecryptingBuildJob, signal?: AbortSignal): Promise<BuiltManifests> {
+    if (this.workers === 0) return buildDecryptingRecorded(job);
     const proc = await this.take(signal);
     const outcome = await new Promise<BuildOutcome>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
@@ -175,7 +176,11 @@ export class BuildPool {
       });
     });
     this.give(proc);
-    if (!outcome.ok) throw new BuildError(outcome.reason, outcome.message);
+    if (!outcome.ok) {
+      if (outcome.reason === 'DecryptionFailed')
+        throw new DecryptionError(outcome.message, outcome.stalled === true);
+      throw new BuildError(outcome.reason, outcome.message);
+    }
     return outcome.built;
   }
 

@@ -1,18 +1,22 @@
 // A build process (see buildpool.ts): reads one BuildJob at a time from its parent over IPC, runs
 // it, and answers with a BuildOutcome — a failure as data, so that its reason survives the trip.
 // (Imports only the build: every build process loads this module graph.)
-import { BuildError, type BuildJob, type BuiltManifests, buildRecorded } from './build.js';
+import { BuildError, type BuiltManifests } from './build.js';
+import { buildDecryptingRecorded, type DecryptingBuildJob, DecryptionError } from './decrypt.js';
 import { redactValues } from './redact.js';
 
 export type BuildOutcome =
   | { ok: true; built: BuiltManifests }
-  | { ok: false; reason: BuildError['reason']; message: string };
+  | { ok: false; reason: BuildError['reason'] | 'DecryptionFailed'; message: string; stalled?: boolean };
 
-export function runBuild(job: BuildJob): BuildOutcome {
+export async function runBuild(job: DecryptingBuildJob): Promise<BuildOutcome> {
   try {
-    return { ok: true, built: buildRecorded(job) };
+    return { ok: true, built: await buildDecryptingRecorded(job) };
   } catch (err) {
     if (err instanceof BuildError) return { ok: false, reason: err.reason, message: err.message };
+    if (err instanceof DecryptionError) {
+      return { ok: false, reason: 'DecryptionFailed', message: err.message, stalled: err.stalled };
+    }
     return {
       ok: false,
       reason: 'BuildFailed',
@@ -22,8 +26,8 @@ export function runBuild(job: BuildJob): BuildOutcome {
 }
 
 if (process.send && process.env.MOORING_BUILD_PROCESS === '1') {
-  process.on('message', (job: BuildJob) => {
-    process.send!(runBuild(job));
+  process.on('message', async (job: DecryptingBuildJob) => {
+    process.send!(await runBuild(job));
   });
   // The controller went away (even by SIGKILL): so does this process.
   process.on('disconnect', () => process.exit(0));

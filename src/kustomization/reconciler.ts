@@ -3,6 +3,7 @@
 // dependencies → fetch → build → apply → prune → health — where each step fails with a typed
 // StepError carrying Flux's condition reason; `summarize` turns the outcome into status.
 import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import {
   ConditionType,
   getCondition,
@@ -54,6 +55,7 @@ import { type BuildReads, sameReads } from './buildinputs.js';
 import { BuildPool, type BuildPoolOptions } from './buildpool.js';
 import { InvalidCelExpression } from './cel.js';
 import type { ApplyTarget, ClientFactory } from './clients.js';
+import { DecryptionError, type KeyFiles } from './decrypt.js';
 import { checkReadyExpressions, crossNamespaceViolation, unreadyDependency } from './dependencies.js';
 import { healthExpressions, type StatusOf } from './healthexprs.js';
 import { DeferredProgress, PROGRESS_DELAY_MS } from './progress.js';
@@ -78,7 +80,8 @@ export type StepReason =
   | 'HealthCheckFailed'
   | 'DependencyNotReady'
   | 'AccessDenied'
-  | 'InvalidCELExpression';
+  | 'InvalidCELExpression'
+  | 'DecryptionFailed';
 
 /** A failed step with Flux's Ready reason. `retryAfterMs` overrides retryInterval; `stalled` means no retry. */
 export class StepError extends Error {
@@ -106,6 +109,8 @@ export interface KustomizationReconcilerOptions {
   tmpDir?: string;
   /** Build threads and their limits (docs/configuration.md). */
   builds?: BuildPoolOptions;
+  /** A file of age identities every Kustomization with spec.decryption may use (SOPS_AGE_KEY_FILE). */
+  sopsAgeKeyFile?: string;
 }
 
 export interface KustomizationReconcilerDeps {
@@ -509,6 +514,8 @@ export class KustomizationReconciler {
     vars: Record<string, string> | undefined,
     signal: AbortSignal,
   ): Promise<BuiltManifests> {
+    // Keys are read per reconcile and dropped with it (never cached between reconciles).
+    const decryption = await this.decryptionKeys(obj);
     try {
       return await this.builds.build(
         // Without the status (the inventory can be large): the build reads only the spec.
@@ -517,13 +524,58 @@ export class KustomizationReconciler {
           ks: { ...obj, status: undefined },
           vars,
           strictSubstitution: this.deps.options.strictSubstitution,
+          decryption,
         },
         signal,
       );
     } catch (err) {
+      if (err instanceof DecryptionError) {
+        throw new StepError('DecryptionFailed', err.message, { stalled: err.stalled });
+      }
       if (err instanceof BuildError) throw new StepError(err.reason, err.message);
       throw new StepError('BuildFailed', errorMessage(err));
     }
+  }
+
+  /** spec.decryption's keys: the referenced Secret's `*.agekey` and `*.asc`, plus the global age keys. */
+  /**
+   * spec.decryption's key files: the referenced Secret's `*.agekey` and `*.asc`, plus the global age
+   * keys. Raw bytes: the build process parses them (a bad key fails that build as DecryptionFailed).
+   */
+  private async decryptionKeys(obj: Kustomization): Promise<KeyFiles[] | undefined> {
+    const dec = obj.spec.decryption;
+    if (!dec) return undefined;
+    if (dec.provider !== 'sops') {
+      throw new StepError(
+        'DecryptionFailed',
+        `spec.decryption.provider '${dec.provider}' is not supported (only 'sops')`,
+        { stalled: true },
+      );
+    }
+    const ns = obj.metadata.namespace ?? 'default';
+    const keys: KeyFiles[] = [];
+    try {
+      const file = this.deps.options.sopsAgeKeyFile;
+      if (file) {
+        keys.push({
+          from: `the global age key file ${file}`,
+          files: [{ name: 'global.agekey', data: await readFile(file) }],
+        });
+      }
+      if (dec.secretRef) {
+        const where = `decryption Secret '${ns}/${dec.secretRef.name}'`;
+        const data = await this.readData('Secret', ns, dec.secretRef.name);
+        if (!data) throw new StepError('DecryptionFailed', `${where} not found`);
+        const files = Object.keys(data)
+          .sort()
+          .map((name) => ({ name, data: Buffer.from(data[name] ?? '', 'base64') }));
+        keys.push({ from: where, files });
+      }
+    } catch (err) {
+      if (err instanceof StepError) throw err;
+      throw new StepError('DecryptionFailed', errorMessage(err));
+    }
+    return keys;
   }
 
   private async applyTarget(obj: Kustomization): Promise<ApplyTarget> {

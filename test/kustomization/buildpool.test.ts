@@ -9,8 +9,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
 import type { Kustomization } from '../../src/api/kustomization.js';
-import { BuildError, buildRecorded } from '../../src/kustomization/build.js';
+import { BuildError } from '../../src/kustomization/build.js';
 import { BuildPool } from '../../src/kustomization/buildpool.js';
+import { buildDecryptingRecorded } from '../../src/kustomization/decrypt.js';
 import { slowKustomization, substitutionBomb } from '../helpers/hostile.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'mooring-buildpool-'));
@@ -61,7 +62,7 @@ async function rejectsWith(p: Promise<unknown>, message: RegExp): Promise<void> 
 test('a build in a build process gives the same manifests, reads and digest as in-thread', async () => {
   const job = { root: scratch, ks: ks('./quick', { substitute: { V: 'v1' } }), vars: { V: 'v1' } };
   const onThread = await pool({ workers: 1 }).build(job);
-  const inThread = buildRecorded(job);
+  const inThread = await buildDecryptingRecorded(job);
   assert.deepEqual(onThread.manifests, inThread.manifests);
   assert.equal(onThread.manifests[0]?.metadata.name, 'p-cm');
   assert.deepEqual([...onThread.reads], [...inThread.reads]);

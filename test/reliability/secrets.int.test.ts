@@ -1,9 +1,10 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: the strings are envsubst syntax, not templates
 // Secrets never leak: one controller at trace level runs scenarios with known secret values — HTTP
 // basic auth (wrong then right password), a bearer token, SSH deploy keys (plain, encrypted with a
-// passphrase, and a key the server refuses), a webhook token (bad and good signatures), and a
-// substituteFrom Secret whose values are partly substituted, and values that reach the error paths
-// of substitution (a name that becomes a number, an alias to no anchor), YAML's silent readings
+// passphrase, and a key the server refuses), a webhook token (bad and good signatures), SOPS (a
+// value decrypted and applied, a tampered file, no decryption configured), and a substituteFrom
+// Secret whose values are partly substituted, and values that reach the error paths of
+// substitution (a name that becomes a number, an alias to no anchor), YAML's silent readings
 // (`!tag`, `&anchor`) and an API server error that echoes a value (`Invalid value: "…"`) — then
 // the controller's whole log, every Event of the namespace, the status of every object and
 // `mooring get` output are searched for each secret value (and its base64). Substituted values
@@ -15,13 +16,16 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { promisify } from 'node:util';
+import { bech32 } from '@scure/base';
 import type { KustomizationSpec } from '../../src/api/kustomization.js';
+import { parseAgeKeyFile } from '../../src/sops/age.js';
 import { signGitHub } from '../../src/webhook/signature.js';
 import { eventually } from '../helpers/cluster.js';
 import { mooringBin } from '../helpers/controller.js';
 import { startAll } from '../helpers/fixtures.js';
 import { makeRepo, startGitHttpServer, startSshGitServer, tempDir } from '../helpers/gitserver.js';
 import { configMapYaml, kustomizationEnv, readyOf } from '../kustomization/harness.js';
+import { encryptYaml } from '../sops/encrypt.js';
 
 const execFileP = promisify(execFile);
 const env = await kustomizationEnv({ prefix: 'rel-sec', controllerArgs: ['--log-level', 'trace'] });
@@ -41,6 +45,13 @@ const alias = mark('*alias');
 const tag = mark('!tag');
 const anchor = mark('&anchor');
 const badLabel = `${mark('bad label')}!`;
+// SOPS: a value only the decryption reveals, and the age identity that opens it.
+const sopsValue = mark('sopsvalue');
+const sopsIdentity = bech32.encode('AGE-SECRET-KEY-', bech32.toWords(randomBytes(32)), false).toUpperCase();
+const sopsDoc = encryptYaml(
+  { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'sops-planted' }, stringData: { token: sopsValue } },
+  { groups: [[parseAgeKeyFile(sopsIdentity)[0]!.publicKey!]], encryptedRegex: '^(data|stringData)$' },
+);
 
 const root = tempDir('mooring-rel-sec-');
 const files = { 'app/cm.yaml': configMapYaml('plain', { a: '1' }) };
@@ -74,6 +85,8 @@ after(async () => {
 const keyLines = (pem: string) => pem.split('\n').filter((l) => l.length >= 40 && !l.startsWith('-----'));
 
 const secretValues: Record<string, string> = {
+  sopsValue,
+  sopsIdentity,
   password,
   wrongPassword,
   bearer,
@@ -138,7 +151,7 @@ const waitSource = (name: string, status: 'True' | 'False') =>
     90_000,
   );
 
-test('scenarios with known secrets run: failures and successes', { timeout: 120_000 }, async () => {
+test('scenarios with known secrets run: failures and successes', { timeout: 240_000 }, async () => {
   await secret('basic-wrong', { username: 'git', password: wrongPassword });
   await secret('basic-right', { username: 'git', password });
   await secret('bearer', { bearerToken: bearer });
@@ -248,6 +261,34 @@ test('scenarios with known secrets run: failures and successes', { timeout: 120_
     timeoutMs: 90_000,
   });
   assert.equal((await env.configMap('tags'))?.data?.t, '');
+  // SOPS: decrypted and applied, a tampered copy (MAC failure), and no decryption configured.
+  await env.source('sopsleak', {
+    'ok/secret.yaml': sopsDoc,
+    'bad/secret.yaml': sopsDoc.replace('name: sops-planted', 'name: sops-tampered'),
+  });
+  await env.kubectl(['create', 'secret', 'generic', 'sops-keys', `--from-literal=id.agekey=${sopsIdentity}`]);
+  const sops = (path: string, decrypt: boolean): Partial<KustomizationSpec> => ({
+    sourceRef: { kind: 'GitRepository', name: 'sopsleak' },
+    path,
+    targetNamespace: env.ns,
+    ...(decrypt ? { decryption: { provider: 'sops' as const, secretRef: { name: 'sops-keys' } } } : {}),
+  });
+  await env.applyKustomization('sops-ok', sops('./ok', true));
+  await env.applyKustomization('sops-bad', sops('./bad', true));
+  await env.applyKustomization('sops-nodec', sops('./ok', false));
+  await env.waitKustomization('sops-ok', 'Ready=True', (k) => readyOf(k)?.status === 'True', {
+    timeoutMs: 90_000,
+  });
+  await env.waitFailed('sops-bad', 'DecryptionFailed', { timeoutMs: 90_000 });
+  await env.waitFailed('sops-nodec', 'DecryptionFailed', { timeoutMs: 90_000 });
+  const planted = (await env.get(`/api/v1/namespaces/${env.ns}/secrets/sops-planted`)) as
+    | { data?: Record<string, string> }
+    | undefined;
+  assert.equal(
+    Buffer.from(planted?.data?.token ?? '', 'base64').toString(),
+    sopsValue,
+    'the value was decrypted',
+  );
 });
 
 test('no secret value in the log, Events, statuses or `mooring get`', { timeout: 120_000 }, async () => {
