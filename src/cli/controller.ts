@@ -91,6 +91,11 @@ export const controllerFlags = {
     help: 'Impersonate this ServiceAccount when spec.serviceAccountName is unset',
     value: 'NAME',
   },
+  'insecure-kubeconfig-tls': {
+    type: 'boolean',
+    default: false,
+    help: 'Allow remote kubeconfigs (spec.kubeConfig) to set insecure-skip-tls-verify',
+  },
   'http-retry': { type: 'string', default: '9', help: 'Retries when downloading an artifact', value: 'N' },
   'git-backend': {
     type: 'string',
@@ -229,6 +234,7 @@ ${flagsHelp(controllerFlags)}`,
         defaultServiceAccount: cfg['default-service-account'] || undefined,
         httpRetry: Number(cfg['http-retry']),
         strictSubstitution: true,
+        insecureKubeConfigTLS: cfg['insecure-kubeconfig-tls'],
       });
     }
 

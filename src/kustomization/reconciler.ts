@@ -477,6 +477,7 @@ export class KustomizationReconciler {
 
   private async applyTarget(obj: Kustomization): Promise<ApplyTarget> {
     const ns = obj.metadata.namespace ?? 'default';
+    const sa = obj.spec.serviceAccountName || this.deps.options.defaultServiceAccount;
     const secretRef = obj.spec.kubeConfig?.secretRef;
     if (secretRef) {
       const data = await this.readData('Secret', ns, secretRef.name);
@@ -493,12 +494,12 @@ export class KustomizationReconciler {
         return this.deps.clients.remote(
           Buffer.from(raw, 'base64').toString('utf8'),
           `Secret ${ns}/${secretRef.name}`,
+          sa ? { namespace: ns, name: sa } : undefined,
         );
       } catch (err) {
         throw new StepError('ReconciliationFailed', errorMessage(err));
       }
     }
-    const sa = obj.spec.serviceAccountName || this.deps.options.defaultServiceAccount;
     return sa ? this.deps.clients.impersonate(ns, sa) : this.deps.clients.controller();
   }
 
