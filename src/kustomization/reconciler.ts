@@ -688,6 +688,11 @@ export class KustomizationReconciler {
         });
         const result = await manager.prune([...entries].reverse(), { signal: req.signal });
         req.log.info('garbage collected on deletion', { output: result.changeSet.toMap() });
+        if (result.failed.length) {
+          req.log.error('garbage collection on deletion failed; removing the finalizer anyway', {
+            error: result.failed.map((f) => `${f.subject}: ${f.message}`).join('\n'),
+          });
+        }
         if (getDeletionPolicy(obj) === 'WaitForTermination') {
           const refs = entries.map(entryRef).filter((r): r is ObjectRef => r !== undefined);
           const remaining = await waitUntilGone(manager, refs, getTimeout(obj), req.signal);
