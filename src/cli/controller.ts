@@ -98,6 +98,11 @@ export const controllerFlags = {
     help: 'Impersonate this ServiceAccount when spec.serviceAccountName is unset',
     value: 'NAME',
   },
+  'insecure-kubeconfig-tls': {
+    type: 'boolean',
+    default: false,
+    help: 'Allow remote kubeconfigs (spec.kubeConfig) to set insecure-skip-tls-verify',
+  },
   'http-retry': { type: 'string', default: '9', help: 'Retries when downloading an artifact', value: 'N' },
   'git-backend': {
     type: 'string',
@@ -265,6 +270,7 @@ ${flagsHelp(controllerFlags)}`,
           memoryMb: Number(cfg['build-memory-limit']),
         },
         sopsAgeKeyFile: cfg['sops-age-key-file'] || undefined,
+        insecureKubeConfigTLS: cfg['insecure-kubeconfig-tls'],
       });
     }
 

@@ -12,7 +12,12 @@ interface Entry {
   ready: Promise<void>;
   refs: number;
   lastUsed: number;
+  /** Bytes of the extracted files (0 until extracted). */
+  bytes: number;
 }
+
+/** Default budget of the unused trees kept on disk (docs/security.md: the scratch volume's limit). */
+export const DEFAULT_MAX_IDLE_BYTES = 512 * 1024 * 1024;
 
 export interface ArtifactLease {
   dir: string;
@@ -29,6 +34,8 @@ export class ArtifactCache {
     /** Unused extracted trees kept for reuse (a few revisions of a few sources). */
     private readonly keep = 16,
     parent = tmpdir(),
+    /** ... as long as together they hold at most this many bytes of files. */
+    private readonly maxIdleBytes = DEFAULT_MAX_IDLE_BYTES,
   ) {
     mkdirSync(parent, { recursive: true });
     this.root = mkdtempSync(join(parent, 'mooring-artifacts-'));
@@ -44,14 +51,17 @@ export class ArtifactCache {
     let entry = this.entries.get(digest);
     if (!entry) {
       const dir = join(this.root, String(this.seq++));
-      const ready = fetchArtifact(url, digest, dir, { ...this.fetchOptions, signal }).then(() => undefined);
-      entry = { dir, ready, refs: 0, lastUsed: Date.now() };
-      this.entries.set(digest, entry);
+      const created: Entry = { dir, ready: Promise.resolve(), refs: 0, lastUsed: Date.now(), bytes: 0 };
+      created.ready = fetchArtifact(url, digest, dir, { ...this.fetchOptions, signal }).then((summary) => {
+        created.bytes = summary.bytes;
+      });
+      this.entries.set(digest, created);
       // A failed download is not cached: the next caller tries again.
-      ready.catch(() => {
-        if (this.entries.get(digest) === entry) this.entries.delete(digest);
+      created.ready.catch(() => {
+        if (this.entries.get(digest) === created) this.entries.delete(digest);
         void rm(dir, { recursive: true, force: true });
       });
+      entry = created;
     }
     entry.refs++;
     try {
@@ -74,14 +84,27 @@ export class ArtifactCache {
     };
   }
 
+  /** Drops the least recently used unused trees until at most `keep` of them, of at most `maxIdleBytes`, remain. */
   private evict(): void {
     const idle = [...this.entries.entries()]
       .filter(([, e]) => e.refs === 0)
       .sort((a, b) => a[1].lastUsed - b[1].lastUsed);
-    for (const [digest, e] of idle.slice(0, Math.max(0, idle.length - this.keep))) {
+    let count = idle.length;
+    let bytes = idle.reduce((sum, [, e]) => sum + e.bytes, 0);
+    for (const [digest, e] of idle) {
+      if (count <= this.keep && bytes <= this.maxIdleBytes) break;
       this.entries.delete(digest);
       void rm(e.dir, { recursive: true, force: true });
+      count--;
+      bytes -= e.bytes;
     }
+  }
+
+  /** Trees on disk and the bytes of their files (for tests and diagnostics). */
+  usage(): { trees: number; bytes: number } {
+    let bytes = 0;
+    for (const e of this.entries.values()) bytes += e.bytes;
+    return { trees: this.entries.size, bytes };
   }
 
   close(): void {

@@ -1,7 +1,9 @@
 // The API client a Kustomization applies with: the controller's own, an impersonated
 // ServiceAccount (spec.serviceAccountName or --default-service-account), or a remote cluster from
-// spec.kubeConfig. Clients are cached per identity so connections and discovery are reused.
+// spec.kubeConfig — there too as the ServiceAccount when one is named, as Flux does. Clients are
+// cached per identity so connections and discovery are reused.
 
+import { createHash } from 'node:crypto';
 import { KubeClient } from '../kube/client.js';
 import { RESTMapper } from '../kube/discovery.js';
 import { KubeConfig } from '../kube/kubeconfig.js';
@@ -13,6 +15,19 @@ export interface ApplyTarget {
   identity: string;
 }
 
+export interface ClientFactoryOptions {
+  /** Flux's --insecure-kubeconfig-tls: a remote kubeconfig may set insecure-skip-tls-verify. */
+  insecureKubeConfigTLS?: boolean;
+}
+
+/** A ServiceAccount to impersonate: `system:serviceaccount:<namespace>:<name>`. */
+export interface ServiceAccountRef {
+  namespace: string;
+  name: string;
+}
+
+const serviceAccountUser = (sa: ServiceAccountRef) => `system:serviceaccount:${sa.namespace}:${sa.name}`;
+
 export class ClientFactory {
   private readonly cache = new Map<string, ApplyTarget>();
 
@@ -21,6 +36,7 @@ export class ClientFactory {
     baseClient: KubeClient,
     /** Called for every client made here (e.g. to count its requests in metrics). */
     private readonly instrument: (client: KubeClient) => void = () => undefined,
+    private readonly opts: ClientFactoryOptions = {},
   ) {
     this.cache.set('', {
       client: baseClient,
@@ -36,7 +52,7 @@ export class ClientFactory {
 
   /** Impersonates `system:serviceaccount:<namespace>:<name>` against the controller's cluster. */
   impersonate(namespace: string, serviceAccount: string): ApplyTarget {
-    const user = `system:serviceaccount:${namespace}:${serviceAccount}`;
+    const user = serviceAccountUser({ namespace, name: serviceAccount });
     return this.cached(`sa:${user}`, () => {
       const kc = new KubeConfig();
       const current = this.base.getCurrentUser();
@@ -47,9 +63,15 @@ export class ClientFactory {
     });
   }
 
-  /** A remote cluster from kubeconfig text (spec.kubeConfig.secretRef); keyed by its content. */
-  remote(kubeconfigYaml: string, source: string): ApplyTarget {
-    return this.cached(`remote:${kubeconfigYaml}`, () => {
+  /**
+   * A remote cluster from kubeconfig text (spec.kubeConfig.secretRef), keyed by its content and
+   * the impersonated ServiceAccount. With `as`, every request impersonates that ServiceAccount on
+   * the remote cluster (replacing any `as`/`as-groups` of the kubeconfig), as Flux's Impersonator.
+   */
+  remote(kubeconfigYaml: string, source: string, as?: ServiceAccountRef): ApplyTarget {
+    const digest = createHash('sha256').update(kubeconfigYaml).digest('hex');
+    const user = as ? serviceAccountUser(as) : '';
+    return this.cached(`remote:${digest}:${user}`, () => {
       const kc = new KubeConfig();
       kc.loadFromString(kubeconfigYaml);
       for (const u of kc.getUsers()) {
@@ -67,8 +89,22 @@ export class ClientFactory {
           `kubeconfig in ${source} refers to files on the controller; use certificate-authority-data`,
         );
       }
-      if (!kc.getCurrentCluster()) throw new Error(`kubeconfig in ${source} has no current cluster`);
-      return { kc, identity: `the cluster in ${source}` };
+      const insecure = kc.clusters.find((c) => c.skipTLSVerify);
+      if (insecure && !this.opts.insecureKubeConfigTLS) {
+        throw new Error(
+          `kubeconfig in ${source} sets insecure-skip-tls-verify for cluster "${insecure.name}", which is refused unless the controller runs with --insecure-kubeconfig-tls`,
+        );
+      }
+      const cluster = kc.getCurrentCluster();
+      if (!cluster) throw new Error(`kubeconfig in ${source} has no current cluster`);
+      if (!as) return { kc, identity: `the cluster in ${source}` };
+      const { impersonateGroups: _groups, ...current } = kc.getCurrentUser() ?? { name: 'remote' };
+      const impersonating = new KubeConfig();
+      impersonating.loadFromClusterAndUser(cluster, { ...current, impersonateUser: user });
+      return {
+        kc: impersonating,
+        identity: `ServiceAccount ${as.namespace}/${as.name} on the cluster in ${source}`,
+      };
     });
   }
 

@@ -580,6 +580,7 @@ export class KustomizationReconciler {
 
   private async applyTarget(obj: Kustomization): Promise<ApplyTarget> {
     const ns = obj.metadata.namespace ?? 'default';
+    const sa = obj.spec.serviceAccountName || this.deps.options.defaultServiceAccount;
     const secretRef = obj.spec.kubeConfig?.secretRef;
     if (secretRef) {
       const data = await this.readData('Secret', ns, secretRef.name);
@@ -596,12 +597,12 @@ export class KustomizationReconciler {
         return this.deps.clients.remote(
           Buffer.from(raw, 'base64').toString('utf8'),
           `Secret ${ns}/${secretRef.name}`,
+          sa ? { namespace: ns, name: sa } : undefined,
         );
       } catch (err) {
         throw new StepError('ReconciliationFailed', errorMessage(err));
       }
     }
-    const sa = obj.spec.serviceAccountName || this.deps.options.defaultServiceAccount;
     return sa ? this.deps.clients.impersonate(ns, sa) : this.deps.clients.controller();
   }
 
@@ -809,6 +810,11 @@ export class KustomizationReconciler {
         });
         const result = await manager.prune([...entries].reverse(), { signal: req.signal });
         req.log.info('garbage collected on deletion', { output: result.changeSet.toMap() });
+        if (result.failed.length) {
+          req.log.error('garbage collection on deletion failed; removing the finalizer anyway', {
+            error: result.failed.map((f) => `${f.subject}: ${f.message}`).join('\n'),
+          });
+        }
         if (getDeletionPolicy(obj) === 'WaitForTermination') {
           const refs = entries.map(entryRef).filter((r): r is ObjectRef => r !== undefined);
           const remaining = await waitUntilGone(manager, refs, getTimeout(obj), req.signal);

@@ -19,6 +19,8 @@ import {
 
 export interface KustomizeControllerOptions extends KustomizationReconcilerOptions {
   concurrency?: number;
+  /** Flux's --insecure-kubeconfig-tls: remote kubeconfigs may skip TLS verification. */
+  insecureKubeConfigTLS?: boolean;
 }
 
 /** Kustomizations in dependency order (dependencies before dependents; cycles keep input order). */
@@ -68,8 +70,11 @@ export function setupKustomizeController(
   const sources = manager.informerFor<GitRepository>(GitRepositoryType);
   const reconciler = new KustomizationReconciler({
     client: manager.client,
-    clients: new ClientFactory(manager.opts.kubeConfig, manager.client, (c) =>
-      c.onRequest(manager.metrics.countRequest),
+    clients: new ClientFactory(
+      manager.opts.kubeConfig,
+      manager.client,
+      (c) => c.onRequest(manager.metrics.countRequest),
+      { insecureKubeConfigTLS: opts.insecureKubeConfigTLS ?? false },
     ),
     kustomizations,
     sources,

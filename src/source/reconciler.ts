@@ -195,7 +195,11 @@ export class GitRepositoryReconciler {
     try {
       return authFromSecret(data, obj.spec.url);
     } catch (err) {
-      throw new StepError('FetchFailed', GitRepositoryReason.AuthenticationFailed, errorMessage(err));
+      const reason =
+        isGitError(err) && err.reason === 'InvalidURL'
+          ? GitRepositoryReason.URLInvalid
+          : GitRepositoryReason.AuthenticationFailed;
+      throw new StepError('FetchFailed', reason, errorMessage(err));
     }
   }
 

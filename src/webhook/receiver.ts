@@ -1,22 +1,23 @@
 // Push webhook receiver on --webhook-addr: `POST /hook/<namespace>/<name>` for a GitRepository that
 // opted in with the annotation `mooring.dev/webhook-secret: <Secret name>` (key `token`). A valid
 // signature sets `reconcile.fluxcd.io/requestedAt`, the same trigger `flux reconcile` uses.
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GitRepository } from '../api/gitrepository.js';
 import { RECONCILE_REQUESTED_AT_ANNOTATION } from '../api/meta.js';
 import { ContentType, type KubeClient } from '../kube/client.js';
-import { CoreTypes, objectPath } from '../kube/resource.js';
+import { objectPath } from '../kube/resource.js';
 import { type Listening, listen } from '../runtime/http.js';
 import type { Informer } from '../runtime/informer.js';
 import { errorMessage, type Logger } from '../runtime/logger.js';
 import type { LeaderRunnable } from '../runtime/manager.js';
 import { GitRepositoryType } from '../source/reconciler.js';
 import { pushedRef, refMatches, verifySignature } from './signature.js';
+import { type TokenCacheOptions, WebhookTokens } from './tokens.js';
 
-export const WEBHOOK_SECRET_ANNOTATION = 'mooring.dev/webhook-secret';
-export const WEBHOOK_TOKEN_KEY = 'token';
+export { WEBHOOK_SECRET_ANNOTATION, WEBHOOK_TOKEN_KEY } from './tokens.js';
 
-export interface ReceiverOptions {
+export interface ReceiverOptions extends TokenCacheOptions {
   maxBodyBytes?: number;
   /** Minimum time between two triggers of the same object; extra events are coalesced. */
   minIntervalMs?: number;
@@ -44,6 +45,9 @@ export class WebhookReceiver implements LeaderRunnable {
   private readonly pending = new Map<string, NodeJS.Timeout>();
   private readonly maxBody: number;
   private readonly minInterval: number;
+  private readonly tokens: WebhookTokens;
+  /** Verified against when an object has no token, so that every request does the same work. */
+  private readonly decoyToken = randomBytes(32).toString('hex');
 
   constructor(
     private readonly client: KubeClient,
@@ -54,6 +58,7 @@ export class WebhookReceiver implements LeaderRunnable {
   ) {
     this.maxBody = opts.maxBodyBytes ?? 1024 * 1024;
     this.minInterval = opts.minIntervalMs ?? 1000;
+    this.tokens = new WebhookTokens(client, sources, log, opts);
   }
 
   get port(): number | undefined {
@@ -61,6 +66,7 @@ export class WebhookReceiver implements LeaderRunnable {
   }
 
   async start(): Promise<void> {
+    await this.tokens.start();
     this.listening = await listen(this.addr, (req, res) => this.handle(req, res));
     this.log.info('webhook receiver started', { port: this.listening.port });
   }
@@ -68,6 +74,7 @@ export class WebhookReceiver implements LeaderRunnable {
   async stop(): Promise<void> {
     for (const t of this.pending.values()) clearTimeout(t);
     this.pending.clear();
+    this.tokens.stop();
     await this.listening?.close();
   }
 
@@ -88,12 +95,14 @@ export class WebhookReceiver implements LeaderRunnable {
         return this.reply(res, 413, `payload larger than ${this.maxBody} bytes`);
       throw err;
     }
-    // Same answer for "no such object", "not opted in" and "bad signature": nothing to probe.
-    const repo = this.sources.get(`${namespace}/${name}`);
-    const secretName = repo?.metadata.annotations?.[WEBHOOK_SECRET_ANNOTATION];
-    const token = secretName ? await this.token(namespace, secretName) : undefined;
-    const provider = repo && token ? verifySignature(req.headers, body, token) : undefined;
-    if (!repo || !provider) {
+    // "No such object", "not opted in" and "bad signature": the same work (two map lookups and
+    // one verification, against a decoy token when there is none), no API call, the same answer.
+    const key = `${namespace}/${name}`;
+    const repo = this.sources.get(key);
+    const token = this.tokens.token(key);
+    const provider = verifySignature(req.headers, body, token ?? this.decoyToken);
+    if (!repo || !token || !provider) {
+      this.tokens.verificationFailed(key);
       this.log.info('webhook rejected', { namespace, name, reason: 'missing or invalid signature' });
       return this.reply(res, 401, 'unauthorized');
     }
@@ -102,7 +111,6 @@ export class WebhookReceiver implements LeaderRunnable {
     const ref = pushedRef(body);
     if (!refMatches(ref, repo.spec.ref)) return this.reply(res, 200, `ignored: ${ref} is not tracked`);
 
-    const key = `${namespace}/${name}`;
     const wait = (this.lastTrigger.get(key) ?? 0) + this.minInterval - Date.now();
     if (wait > 0) {
       // Rate limit per object: a burst of pushes becomes one more sync at the end of the window,
@@ -128,31 +136,20 @@ export class WebhookReceiver implements LeaderRunnable {
   ): Promise<boolean> {
     const key = `${namespace}/${name}`;
     const now = Date.now();
+    const requestedAt = new Date(now).toISOString();
     this.lastTrigger.set(key, now);
     try {
       await this.client.patch(
         objectPath(GitRepositoryType, namespace, name),
-        { metadata: { annotations: { [RECONCILE_REQUESTED_AT_ANNOTATION]: new Date(now).toISOString() } } },
+        { metadata: { annotations: { [RECONCILE_REQUESTED_AT_ANNOTATION]: requestedAt } } },
         ContentType.mergePatch,
       );
-      this.log.info('webhook requested a sync', { namespace, name, provider, ref });
+      this.log.info('webhook requested a sync', { namespace, name, provider, ref, requestedAt });
       return true;
     } catch (err) {
       this.lastTrigger.delete(key);
       this.log.error('webhook could not request a sync', { namespace, name, error: errorMessage(err) });
       return false;
-    }
-  }
-
-  private async token(namespace: string, secret: string): Promise<string | undefined> {
-    try {
-      const s = await this.client.get<{ data?: Record<string, string> }>(
-        objectPath(CoreTypes.secret, namespace, secret),
-      );
-      const raw = s.data?.[WEBHOOK_TOKEN_KEY];
-      return raw ? Buffer.from(raw, 'base64').toString('utf8').trim() : undefined;
-    } catch {
-      return undefined;
     }
   }
 }

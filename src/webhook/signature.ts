@@ -1,7 +1,8 @@
 // Push-event authentication, pure: GitHub (`X-Hub-Signature-256: sha256=<hmac>`), GitLab
-// (`X-Gitlab-Token: <token>`) and generic HMAC-SHA256 (`X-Signature: sha256=<hmac>`), all compared
-// in constant time.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+// (`X-Gitlab-Token: <token>`) and generic HMAC-SHA256 (`X-Signature: sha256=<hmac>`). Both sides
+// are reduced to fixed-length digests before a constant-time comparison, so neither the token's
+// length nor how much of a guess matched shows in the time taken.
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 export type Provider = 'github' | 'gitlab' | 'generic';
 
@@ -12,11 +13,14 @@ function header(h: Headers, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  // Length is not secret (it is the digest length); compare anyway to keep the time constant.
-  return x.length === y.length && timingSafeEqual(x, y);
+/** Keys the comparison digests; random per process, so digests say nothing outside it. */
+const comparisonKey = randomBytes(32);
+
+/** Equal strings, compared as 32-byte HMACs whatever their lengths, in constant time. */
+export function digestEqual(a: string, b: string): boolean {
+  const x = createHmac('sha256', comparisonKey).update(a).digest();
+  const y = createHmac('sha256', comparisonKey).update(b).digest();
+  return timingSafeEqual(x, y);
 }
 
 function hmacHex(token: string, body: Buffer): string {
@@ -27,12 +31,13 @@ function hmacHex(token: string, body: Buffer): string {
 export function verifySignature(headers: Headers, body: Buffer, token: string): Provider | undefined {
   if (!token) return undefined;
   const github = header(headers, 'x-hub-signature-256');
-  if (github !== undefined) return safeEqual(github, `sha256=${hmacHex(token, body)}`) ? 'github' : undefined;
+  if (github !== undefined)
+    return digestEqual(github, `sha256=${hmacHex(token, body)}`) ? 'github' : undefined;
   const gitlab = header(headers, 'x-gitlab-token');
-  if (gitlab !== undefined) return safeEqual(gitlab, token) ? 'gitlab' : undefined;
+  if (gitlab !== undefined) return digestEqual(gitlab, token) ? 'gitlab' : undefined;
   const generic = header(headers, 'x-signature');
   if (generic !== undefined)
-    return safeEqual(generic, `sha256=${hmacHex(token, body)}`) ? 'generic' : undefined;
+    return digestEqual(generic, `sha256=${hmacHex(token, body)}`) ? 'generic' : undefined;
   return undefined;
 }
 

@@ -30,6 +30,8 @@ export async function startController(opts: {
   args?: string[];
   /** Serve /metrics on 127.0.0.1:<metricsPort> (default: a random port nobody is told about). */
   metricsPort?: number;
+  /** Variables added to (or replacing) the test's environment for the controller process. */
+  env?: Record<string, string>;
 }): Promise<RunningController> {
   if (!existsSync(mooringBin)) throw new Error(`${mooringBin} missing: run 'make build' first`);
   if (opts.namespace === undefined && !opts.labelSelector)
@@ -66,7 +68,7 @@ export async function startController(opts: {
       'debug',
       ...(opts.args ?? []),
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } },
   );
   let output = '';
   child.stdout?.on('data', (d: Buffer) => {

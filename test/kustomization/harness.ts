@@ -141,6 +141,8 @@ export const revisionOf = (sha: string): string => `main@sha1:${sha}`;
 export async function kustomizationEnv(opts: {
   prefix: string;
   controllerArgs?: string[];
+  /** Environment variables for the controller process. */
+  controllerEnv?: Record<string, string>;
   /** false: the test file starts its own controllers. */
   controller?: boolean;
 }): Promise<KsEnv> {
@@ -154,7 +156,12 @@ export async function kustomizationEnv(opts: {
   const controller =
     opts.controller === false
       ? undefined
-      : await startController({ kubeconfig: state.kubeconfig, namespace: ns, args: opts.controllerArgs });
+      : await startController({
+          kubeconfig: state.kubeconfig,
+          namespace: ns,
+          args: opts.controllerArgs,
+          ...(opts.controllerEnv ? { env: opts.controllerEnv } : {}),
+        });
   after(async () => {
     await controller?.stop();
     await git.stop();

@@ -130,3 +130,70 @@ test('kubeConfig.secretRef: applies through the kubeconfig in the Secret', async
   const missing = await env.waitFailed('no-secret', 'ReconciliationFailed');
   assert.match(readyOf(missing)!.message, /absent/);
 });
+
+test('the impersonated ServiceAccount also health-checks, prunes and garbage-collects on deletion', async () => {
+  // `limited` may write ConfigMaps but neither delete them nor read Secrets; the controller itself
+  // (cluster-admin in this test cluster) could do all three, so each refusal below is the SA's.
+  await env.kubectl(['create', 'serviceaccount', 'limited']);
+  await env.kubectl([
+    'create',
+    'role',
+    'limited',
+    '--verb=get,list,watch,create,update,patch',
+    '--resource=configmaps',
+  ]);
+  await env.kubectl([
+    'create',
+    'rolebinding',
+    'limited',
+    '--role=limited',
+    `--serviceaccount=${env.ns}:limited`,
+  ]);
+  await env.kubectl(['create', 'secret', 'generic', 'probe', '--from-literal=k=v']);
+  const src = await env.source('scoped', {
+    'app/a.yaml': configMapYaml('scoped-a', { n: '1' }),
+    'app/b.yaml': configMapYaml('scoped-b', { n: '2' }),
+  });
+  const spec = {
+    sourceRef: { kind: 'GitRepository' as const, name: 'scoped' },
+    path: './app',
+    targetNamespace: env.ns,
+    serviceAccountName: 'limited',
+  };
+  const user = `system:serviceaccount:${env.ns}:limited`;
+
+  // Health checks read as the ServiceAccount.
+  await env.applyKustomization('scoped', {
+    ...spec,
+    healthChecks: [{ apiVersion: 'v1', kind: 'Secret', name: 'probe', namespace: env.ns }],
+  });
+  const unhealthy = await env.waitKustomization(
+    'scoped',
+    'Ready=False on the health check',
+    (k) => readyOf(k)?.status === 'False' && /forbidden/.test(readyOf(k)?.message ?? ''),
+  );
+  const healthMessage = readyOf(unhealthy)!.message;
+  assert.match(healthMessage, /secrets "probe" is forbidden/);
+  assert.ok(healthMessage.includes(user), healthMessage);
+
+  await env.applyKustomization('scoped', spec);
+  await env.waitApplied('scoped', src.revision);
+
+  // Prune deletes as the ServiceAccount: refused, the object stays and stays in the inventory.
+  const second = await src.push({ 'app/b.yaml': null }, 'drop b');
+  const pruneFailed = await env.waitFailed('scoped', 'PruneFailed', { revision: second });
+  const pruneMessage = readyOf(pruneFailed)!.message;
+  assert.match(pruneMessage, /scoped-b/);
+  assert.match(pruneMessage, /forbidden/);
+  assert.ok(pruneMessage.includes(user), pruneMessage);
+  assert.ok(await env.configMap('scoped-b'));
+  assert.ok(pruneFailed.status?.inventory?.entries.some((e) => e.id.includes('scoped-b')));
+
+  // Garbage collection on deletion, as the ServiceAccount: refused, the finalizer goes anyway.
+  await env.kubectl(['delete', 'kustomization', 'scoped', '--wait=true', '--timeout=60s']);
+  assert.ok(await env.configMap('scoped-a'), 'the ServiceAccount could not delete it');
+  assert.match(
+    env.controller!.logs(),
+    /garbage collection on deletion failed.*scoped-a.*forbidden: User \\"system:serviceaccount:[^:]+:limited\\"/,
+  );
+});

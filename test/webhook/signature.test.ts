@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { test } from 'node:test';
-import { pushedRef, refMatches, signGitHub, verifySignature } from '../../src/webhook/signature.js';
+import {
+  digestEqual,
+  pushedRef,
+  refMatches,
+  signGitHub,
+  verifySignature,
+} from '../../src/webhook/signature.js';
 
 const body = Buffer.from(JSON.stringify({ ref: 'refs/heads/main', after: 'abc' }));
 const token = 'webhook-token-123';
@@ -37,4 +43,22 @@ test('push events match the tracked ref', () => {
   assert.ok(refMatches('refs/pull/1/head', { name: 'refs/pull/1/head' }));
   assert.ok(refMatches('refs/heads/anything', undefined), 'default branch: any branch push may matter');
   assert.ok(refMatches(undefined, { branch: 'main' }), 'payload without a ref: trigger');
+});
+
+test('comparisons are of fixed-length digests: any length of guess is simply wrong, never an error', () => {
+  for (const guess of [
+    '',
+    'w',
+    token.slice(0, -1),
+    `${token}${token}`,
+    'x'.repeat(10_000),
+    token.toUpperCase(),
+  ]) {
+    assert.equal(verifySignature({ 'x-gitlab-token': guess }, body, token), undefined, JSON.stringify(guess));
+    assert.equal(verifySignature({ 'x-hub-signature-256': guess }, body, token), undefined);
+    assert.equal(verifySignature({ 'x-signature': guess }, body, token), undefined);
+  }
+  assert.ok(digestEqual(token, token));
+  assert.ok(!digestEqual(token, `${token}\0`));
+  assert.ok(!digestEqual('', 'a'));
 });

@@ -29,6 +29,9 @@ export function parseGitUrl(raw: string): GitUrl {
     );
   }
   if (!u.hostname) throw new GitError('InvalidURL', `Git URL '${redactUrl(raw)}' has no host`);
+  // `ssh -oProxyCommand=…`: a host that reads as an option. git refuses it too; so do we, first.
+  if (u.hostname.startsWith('-'))
+    throw new GitError('InvalidURL', `Git URL '${redactUrl(raw)}' has a host starting with '-'`);
   const username = decodeURIComponent(u.username);
   const password = decodeURIComponent(u.password);
   u.username = '';
