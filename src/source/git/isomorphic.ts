@@ -72,13 +72,11 @@ async function listRefs(c: Conn, plan: RefPlan): Promise<RemoteRefs> {
     url: c.url,
     // Over SSH the transport speaks v0; over HTTP v2 ls-refs filters on the server.
     protocolVersion: c.isSsh ? 1 : 2,
-    symrefs: true,
     peelTags: true,
-    ...(prefixes.length === 1 && prefixes[0] !== 'HEAD' ? { prefix: prefixes[0] } : {}),
+    ...(prefixes.length === 1 ? { prefix: prefixes[0] } : {}),
   });
   const remote: RemoteRefs = { refs: new Map() };
   for (const r of refs) {
-    if (r.ref === 'HEAD' && r.target) remote.head = r.target;
     const entry: { oid: string; peeled?: string } = { oid: r.oid };
     if (r.peeled) entry.peeled = r.peeled;
     remote.refs.set(r.ref, entry);
@@ -110,16 +108,6 @@ async function checkoutIn(c: Conn, plan: RefPlan, dir: string): Promise<Checkout
     case 'commit': {
       shortRef = plan.branch ?? '';
       fetchedOid = await fetchCommit(c, dir, plan.commit, plan.branch, fetchOne);
-      break;
-    }
-    case 'head': {
-      const res = await fetchOne('HEAD', 1);
-      if (!res.fetchHead) throw new GitError('RefNotFound', `the remote repository ${c.redacted} is empty`);
-      if (!res.defaultBranch) {
-        throw new GitError('RefNotFound', 'the remote does not advertise a default branch (HEAD)');
-      }
-      shortRef = shortRefName(res.defaultBranch);
-      fetchedOid = res.fetchHead;
       break;
     }
     default: {

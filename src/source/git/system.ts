@@ -88,30 +88,34 @@ async function checkoutIn(
   mkdirSync(dir, { recursive: true });
   let shortRef: string;
   let target: string; // what to check out: a local ref or a SHA
-  if (plan.kind === 'head') {
-    // clone learns the default branch from the HEAD symref in the same connection.
-    await s.git(
-      [
-        'clone',
-        '-q',
-        '--depth',
-        '1',
-        '--no-tags',
-        '--single-branch',
-        '--template=',
-        ...(worktree ? [] : ['--no-checkout']),
-        '--',
-        s.url,
-        dir,
-      ],
-      {
-        op: 'clone',
-      },
-    );
-    // A fresh clone's HEAD is the symref `ref: refs/heads/<default branch>` (a file; no spawn).
+  if (plan.kind === 'branch') {
+    // One process: clone fetches the branch tip and writes the repository.
+    const missing = () => new GitError('RefNotFound', `branch '${plan.branch}' not found on the remote`);
+    await s
+      .git(
+        [
+          'clone',
+          '-q',
+          '--depth',
+          '1',
+          '--no-tags',
+          '--single-branch',
+          `--branch=${plan.branch}`,
+          '--template=',
+          ...(worktree ? [] : ['--no-checkout']),
+          '--',
+          s.url,
+          dir,
+        ],
+        { op: `clone ${describePlan(plan)}` },
+      )
+      .catch((err: unknown) => {
+        throw err instanceof GitError && err.reason === 'RefNotFound' ? missing() : err;
+      });
+    // `clone --branch` also accepts a tag (and detaches): only a branch counts, as in Flux.
     const head = /^ref: (\S+)/.exec(readFileSync(join(dir, '.git', 'HEAD'), 'utf8'));
-    if (!head) throw new GitError('GitOperationFailed', `clone of ${s.redacted} left a detached HEAD`);
-    shortRef = shortRefName(head[1]!);
+    if (head?.[1] !== `refs/heads/${plan.branch}`) throw missing();
+    shortRef = plan.branch;
     target = 'HEAD';
   } else {
     await s.git(['init', '-q', '--template=', dir], { op: 'init' });
@@ -279,7 +283,7 @@ async function withSession<T>(
         // ls-remote patterns match whole trailing path components: a prefix needs a glob.
         // Peeled annotated tags are listed as `<ref>^{}`.
         const patterns = prefixes.flatMap((p) => (p.endsWith('/') ? [`${p}*`] : [p, `${p}^{}`]));
-        const out = await session.git(['ls-remote', '--symref', '--end-of-options', gitUrl, ...patterns], {
+        const out = await session.git(['ls-remote', '--end-of-options', gitUrl, ...patterns], {
           op: 'list remote refs',
         });
         return parseLsRemote(out);
@@ -578,11 +582,6 @@ export function parseLsRemote(out: string): RemoteRefs {
   const remote: RemoteRefs = { refs: new Map() };
   for (const line of out.split('\n')) {
     if (!line) continue;
-    const sym = /^ref: (\S+)\tHEAD$/.exec(line);
-    if (sym) {
-      remote.head = sym[1]!;
-      continue;
-    }
     const m = /^([0-9a-f]{40,64})\t(\S+)$/.exec(line);
     if (!m) continue;
     const [, oid, name] = m as unknown as [string, string, string];

@@ -23,7 +23,7 @@ export interface GitAuth {
 
 /**
  * `spec.ref` of a GitRepository. Precedence as Flux: commit > name > semver > tag > branch.
- * When nothing is set the remote's default branch (its HEAD symref) is followed.
+ * When nothing is set the branch `master` is checked out, as Flux does (not the remote's HEAD).
  */
 export interface RefSpec {
   branch?: string;
