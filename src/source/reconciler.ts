@@ -46,7 +46,7 @@ import {
 } from './git/types.js';
 import { loadIgnoreFilter } from './ignore.js';
 import type { Storage } from './storage.js';
-import { pgpKeysFromSecret, VerificationError, verifyPgp } from './verify.js';
+import { VerificationError, verificationKeysFromSecret, verifySignature } from './verify.js';
 
 export const GitRepositoryType: ResourceType = {
   group: 'source.toolkit.fluxcd.io',
@@ -94,13 +94,15 @@ export class GitRepositoryReconciler {
     const obj = structuredClone(cached);
     if (obj.metadata.deletionTimestamp) return this.finalize(obj);
     await addFinalizer(this.deps.client, GitRepositoryType, obj, FINALIZER);
+    const started = Date.now();
+    const original = JSON.stringify(obj.status ?? {});
     if (obj.spec.suspend) {
       req.log.info('reconciliation is suspended for this object');
+      this.summarizeSuspended(obj);
+      await recordReconcile(this.deps.client, this.deps.metrics, GitRepositoryType, obj, original, started);
       return {};
     }
 
-    const started = Date.now();
-    const original = JSON.stringify(obj.status ?? {});
     const outcome = await this.reconcileSource(obj, req);
     this.summarize(obj, outcome);
     await recordReconcile(this.deps.client, this.deps.metrics, GitRepositoryType, obj, original, started);
@@ -245,38 +247,60 @@ export class GitRepositoryReconciler {
     }
   }
 
-  /** spec.verify: the commit (HEAD) and/or tag signature must verify; nothing unverified is stored. */
+  /**
+   * spec.verify: the commit (HEAD) and/or tag signature must verify with a PGP (`*.asc`) or SSH
+   * (`*.sshpub`) key of the Secret; nothing unverified is stored. Reasons as source-controller.
+   */
   private async verify(obj: GitRepository, checkout: CheckoutResult): Promise<string | undefined> {
     const verify = obj.spec.verify;
     if (!verify) {
       removeCondition(obj, ConditionType.SourceVerified);
+      if (obj.status) delete obj.status.sourceVerificationMode;
       return undefined;
     }
-    const keys = pgpKeysFromSecret(
+    const keys = verificationKeysFromSecret(
       await this.readSecret(obj.metadata.namespace ?? 'default', verify.secretRef.name),
     );
-    try {
-      const ids: string[] = [];
-      if (verifiesTag(verify) && checkout.tag) {
-        ids.push(await verifyPgp(checkout.tag.signature, `tag '${checkout.tag.name}'`, keys));
-      } else if (verifiesTag(verify) && !verifiesHEAD(verify)) {
-        throw new VerificationError("verification mode 'Tag' needs a tag or semver reference");
-      }
-      if (verifiesHEAD(verify))
-        ids.push(await verifyPgp(checkout.commitSignature, `commit '${checkout.commit}'`, keys));
-      return [...new Set(ids)].join(', ');
-    } catch (err) {
-      if (err instanceof VerificationError) {
-        throw new StepError('SourceVerified', GitRepositoryReason.VerificationError, err.message);
-      }
-      throw new StepError(
+    const fail = (reason: string, err: unknown): StepError =>
+      new StepError(
         'SourceVerified',
-        GitRepositoryReason.VerificationError,
-        `signature verification failed: ${errorMessage(err)}`,
+        reason,
+        err instanceof VerificationError
+          ? err.message
+          : `signature verification failed: ${errorMessage(err)}`,
       );
-    } finally {
-      if (obj.status) obj.status.sourceVerificationMode = getVerificationMode(verify);
+    const lines: string[] = [];
+    if (verifiesTag(verify)) {
+      if (!checkout.tag) {
+        const message = "cannot verify tag object's signature if a tag reference is not specified";
+        markFalse(obj, ConditionType.SourceVerified, GitRepositoryReason.InvalidVerificationMode, message);
+        throw new StepError('Stalled', GitRepositoryReason.InvalidVerificationMode, message);
+      }
+      if (!checkout.tag.signature) {
+        throw new StepError(
+          'SourceVerified',
+          GitRepositoryReason.InvalidGitObject,
+          `cannot verify signature of tag '${checkout.tag.name}' since it is not signed`,
+        );
+      }
+      try {
+        const key = await verifySignature(checkout.tag.signature, `tag '${checkout.tag.name}'`, keys);
+        lines.push(`tag '${checkout.tag.name}' with key '${key}'`);
+      } catch (err) {
+        throw fail(GitRepositoryReason.InvalidTagSignature, err);
+      }
     }
+    if (verifiesHEAD(verify)) {
+      try {
+        const key = await verifySignature(checkout.commitSignature, `commit '${checkout.commit}'`, keys);
+        lines.push(`commit '${checkout.commit}' with key '${key}'`);
+      } catch (err) {
+        throw fail(GitRepositoryReason.InvalidCommitSignature, err);
+      }
+    }
+    obj.status ??= {};
+    obj.status.sourceVerificationMode = getVerificationMode(verify);
+    return `verified signature of\n${lines.map((l) => `\t- ${l}`).join('\n')}`;
   }
 
   private async store(obj: GitRepository, checkout: FetchedSource): Promise<void> {
@@ -359,18 +383,29 @@ export class GitRepositoryReconciler {
     removeCondition(obj, ConditionType.StorageOperationFailed);
     removeCondition(obj, ConditionType.ArtifactOutdated);
     if (outcome.kind === 'stored' && outcome.verifiedBy !== undefined && obj.spec.verify) {
-      markTrue(
-        obj,
-        ConditionType.SourceVerified,
-        GitRepositoryReason.Succeeded,
-        `verified signature of revision ${revision} with key ${outcome.verifiedBy}`,
-      );
+      markTrue(obj, ConditionType.SourceVerified, GitRepositoryReason.Succeeded, outcome.verifiedBy);
     }
     markTrue(obj, ConditionType.ArtifactInStorage, GitRepositoryReason.Succeeded, message);
     markReconciled(obj, GitRepositoryReason.Succeeded, message);
     status.observedGeneration = obj.metadata.generation;
     status.observedIgnore = obj.spec.ignore;
     if (obj.spec.ignore === undefined) delete status.observedIgnore;
+  }
+
+  /**
+   * A suspended object is observed without being reconciled, as source-controller does: the sync
+   * request is acknowledged, the generation observed (only once the object has conditions), a
+   * Stalled condition dropped; nothing else changes.
+   */
+  private summarizeSuspended(obj: GitRepository): void {
+    const requested = reconcileRequestedAt(obj.metadata);
+    if (requested !== undefined) {
+      obj.status ??= {};
+      obj.status.lastHandledReconcileAt = requested;
+    }
+    if (!obj.status?.conditions?.length) return;
+    removeCondition(obj, ConditionType.Stalled);
+    obj.status.observedGeneration = obj.metadata.generation;
   }
 
   private async recordEvents(obj: GitRepository, outcome: Outcome): Promise<void> {
