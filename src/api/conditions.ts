@@ -48,6 +48,11 @@ export const GitRepositoryReason = {
   AuthenticationFailed: 'AuthenticationFailed',
   URLInvalid: 'URLInvalid',
   VerificationError: 'VerificationError',
+  /** spec.verify failures, as source-controller. */
+  InvalidCommitSignature: 'InvalidCommitSignature',
+  InvalidTagSignature: 'InvalidTagSignature',
+  InvalidGitObject: 'InvalidGitObject',
+  InvalidVerificationMode: 'InvalidVerificationMode',
   DirectoryCreationFailed: 'DirectoryCreationFailed',
   StatOperationFailed: 'StatOperationFailed',
   ReadOperationFailed: 'ReadOperationFailed',
