@@ -53,6 +53,8 @@ export const GitRepositoryReason = {
   InvalidTagSignature: 'InvalidTagSignature',
   InvalidGitObject: 'InvalidGitObject',
   InvalidVerificationMode: 'InvalidVerificationMode',
+  /** A field this build cannot honour (the message names it): Stalled. */
+  UnsupportedConfiguration: 'UnsupportedConfiguration',
   DirectoryCreationFailed: 'DirectoryCreationFailed',
   StatOperationFailed: 'StatOperationFailed',
   ReadOperationFailed: 'ReadOperationFailed',

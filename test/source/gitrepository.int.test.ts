@@ -2,7 +2,7 @@
 // servers on 127.0.0.1, the system git backend, artifacts fetched back over HTTP.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -12,7 +12,7 @@ import { CoreTypes, collectionPath, objectPath } from '../../src/kube/resource.j
 import { createLogger } from '../../src/runtime/logger.js';
 import { Manager } from '../../src/runtime/manager.js';
 import { GitRepositoryType } from '../../src/source/reconciler.js';
-import { type SourceController, setupSourceController } from '../../src/source/setup.js';
+import { setupSourceController } from '../../src/source/setup.js';
 import { eventually, kubeConfigFor, testNamespace, useCluster } from '../helpers/cluster.js';
 import { installCrds } from '../helpers/crds.js';
 import { startAll } from '../helpers/fixtures.js';
@@ -25,6 +25,7 @@ import {
   type Repo,
   type SshGitServer,
   startGitHttpServer,
+  startProxy,
   startSshGitServer,
   tempDir,
 } from '../helpers/gitserver.js';
@@ -43,7 +44,6 @@ let authHttp: GitHttpServer;
 let ssh: SshGitServer;
 let repo: Repo;
 let manager: Manager;
-let source: SourceController;
 let storagePort: number;
 
 before(async () => {
@@ -76,7 +76,7 @@ before(async () => {
     namespace: ns,
     processMetrics: false,
   });
-  source = setupSourceController(manager, {
+  setupSourceController(manager, {
     storagePath: storageDir,
     storageAddr: `127.0.0.1:${storagePort}`,
     storageAdvAddr: `127.0.0.1:${storagePort}`,
@@ -346,7 +346,7 @@ describe('GitRepository over HTTP', () => {
       const o = await getRepo('suspended');
       return o.status?.lastHandledReconcileAt === token ? o : undefined;
     });
-    assert.deepEqual(handled.status?.artifact, obj.status?.artifact, 'artifact untouched');
+    assert.deepEqual(handled.status?.artifact, observed.status?.artifact, 'artifact untouched');
     assert.notEqual(handled.status?.artifact?.revision, `main@sha1:${newer}`);
     assert.equal(http.requests.length, seenBefore, 'a suspended object does not contact the Git server');
 
@@ -412,7 +412,7 @@ describe('GitRepository verification', () => {
     const o = await waitReady(name, 'False', (x) => ready(x)?.message.includes(commit) === true);
     assert.equal(ready(o)!.reason, reason, ready(o)!.message);
     assert.equal(o.status?.conditions?.find((c) => c.type === 'SourceVerified')?.status, 'False');
-    assert.ok(!o.status?.artifact || !o.status.artifact.revision.includes(commit), 'refused commit stored');
+    assert.ok(!o.status?.artifact?.revision.includes(commit), 'refused commit stored');
     assert.ok(!existsSync(join(storageDir, 'gitrepository', ns, name, `${commit}.tar.gz`)));
     return o;
   }
@@ -594,5 +594,196 @@ describe('GitRepository verification', () => {
       assert.equal((await getRepo(name)).status?.artifact, undefined, `${name}: nothing stored`);
     }
     rmSync(keys, { recursive: true, force: true });
+  });
+});
+
+describe('GitRepository include, submodules, sparse checkout and proxy', () => {
+  const names = async (o: GitRepository) => tarNames(await fetchArtifact(o.status!.artifact!.url));
+
+  test('spec.include: waits for the included artifact, mounts fromPath at toPath, follows its changes', async () => {
+    const base = await makeRepo(join(gitRoot, 'base.git'), {
+      commits: [{ files: { 'app.yaml': 'app: 1\n' }, message: 'base' }],
+    });
+    const lib = await makeRepo(join(gitRoot, 'lib.git'), {
+      commits: [{ files: { 'shared/x.yaml': 'x: 1\n', 'other/y.yaml': 'y: 1\n' }, message: 'lib' }],
+    });
+    const include = [{ repository: { name: 'lib' }, fromPath: 'shared', toPath: 'vendor/lib' }];
+    await createRepo('includer', { url: http.url('base.git'), ref: { branch: 'main' }, include });
+    const waiting = await waitReady('includer', 'False');
+    assert.equal(ready(waiting)!.reason, 'NotFound');
+    assert.equal(waiting.status?.conditions?.find((c) => c.type === 'IncludeUnavailable')?.status, 'True');
+    assert.equal(waiting.status?.artifact, undefined);
+
+    await createRepo('lib', { url: http.url('lib.git'), ref: { branch: 'main' } });
+    const libObj = await waitReady('lib', 'True');
+    const ok = await waitReady('includer', 'True');
+    assert.equal(ok.status!.artifact!.revision, `main@sha1:${await base.rev('main')}`);
+    const listed = await names(ok);
+    assert.ok(listed.includes('app.yaml') && listed.includes('vendor/lib/x.yaml'), listed.join(','));
+    assert.ok(!listed.some((n) => n.includes('y.yaml')), 'only fromPath is included');
+    assert.equal(ok.status?.includedArtifacts?.[0]?.digest, libObj.status!.artifact!.digest);
+    assert.deepEqual(ok.status?.observedInclude, include);
+    assert.equal(
+      ok.status?.conditions?.find((c) => c.type === 'IncludeUnavailable'),
+      undefined,
+    );
+
+    // A new commit in the included repository changes the including artifact (same own revision).
+    const libNext = await commitFiles(lib, { 'shared/z.yaml': 'z: 1\n' }, 'more lib');
+    await requestSync('lib');
+    await waitReady('lib', 'True', (o) => o.status?.artifact?.revision === `main@sha1:${libNext}`);
+    const changed = await waitReady(
+      'includer',
+      'True',
+      (o) => o.status?.includedArtifacts?.[0]?.revision === `main@sha1:${libNext}`,
+    );
+    assert.equal(changed.status!.artifact!.revision, ok.status!.artifact!.revision);
+    assert.notEqual(changed.status!.artifact!.digest, ok.status!.artifact!.digest);
+    assert.ok((await names(changed)).includes('vendor/lib/z.yaml'));
+
+    // Copying onto an existing file fails as Flux's rename does.
+    await createRepo('clash', {
+      url: http.url('base.git'),
+      ref: { branch: 'main' },
+      include: [{ repository: { name: 'lib' }, fromPath: 'shared/x.yaml', toPath: 'app.yaml' }],
+    });
+    const clash = ready(await waitReady('clash', 'False'))!;
+    assert.equal(clash.reason, 'CopyFailure', clash.message);
+    assert.match(clash.message, /'app\.yaml' already exists/);
+    await client.delete(objectPath(GitRepositoryType, ns, 'clash'));
+  });
+
+  test('spec.recurseSubmodules: submodules over HTTP (basic auth) and SSH with the parent credentials', async () => {
+    const sub = await makeRepo(join(gitRoot, 'sub.git'), {
+      commits: [{ files: { 'lib.yaml': 'lib: 1\n' } }],
+    });
+    const work = tempDir('mooring-parent-');
+    await git(['init', '-q', '--initial-branch=main', work]);
+    writeFileSync(join(work, 'app.yaml'), 'app: 1\n');
+    writeFileSync(
+      join(work, '.gitmodules'),
+      '[submodule "vendor/sub"]\n\tpath = vendor/sub\n\turl = ../sub.git\n',
+    );
+    await git(['-C', work, 'add', '.']);
+    await git([
+      '-C',
+      work,
+      'update-index',
+      '--add',
+      '--cacheinfo',
+      `160000,${await sub.rev('main')},vendor/sub`,
+    ]);
+    await git(['-C', work, 'commit', '-q', '-m', 'parent']);
+    await git(['clone', '-q', '--bare', work, join(gitRoot, 'parent.git')]);
+    rmSync(work, { recursive: true, force: true });
+    await client.post(collectionPath(CoreTypes.secret, ns), {
+      metadata: { name: 'sub-basic', namespace: ns },
+      data: { username: b64('deploy'), password: b64('s3cr3t-pass') },
+    });
+    await client.post(collectionPath(CoreTypes.secret, ns), {
+      metadata: { name: 'sub-ssh', namespace: ns },
+      data: { identity: b64(ssh.clientKey), known_hosts: b64(ssh.knownHosts) },
+    });
+    const spec = { ref: { branch: 'main' }, recurseSubmodules: true };
+    await createRepo('subs-http', {
+      url: authHttp.url('parent.git'),
+      secretRef: { name: 'sub-basic' },
+      ...spec,
+    });
+    await createRepo('subs-ssh', { url: ssh.url('parent.git'), secretRef: { name: 'sub-ssh' }, ...spec });
+    await createRepo('no-subs', {
+      url: authHttp.url('parent.git'),
+      secretRef: { name: 'sub-basic' },
+      ref: { branch: 'main' },
+    });
+    for (const name of ['subs-http', 'subs-ssh']) {
+      const o = await waitReady(name, 'True');
+      const listed = await names(o);
+      assert.ok(listed.includes('vendor/sub/lib.yaml'), `${name}: ${listed.join(',')}`);
+      assert.ok(!listed.some((n) => n.endsWith('.git')), 'no Git data in the artifact');
+      assert.equal(o.status?.observedRecurseSubmodules, true);
+    }
+    const plain = await names(await waitReady('no-subs', 'True'));
+    assert.ok(!plain.includes('vendor/sub/lib.yaml'), 'without recurseSubmodules the submodule stays empty');
+  });
+
+  test('spec.sparseCheckout: the artifact holds only the listed directories, the rest is never downloaded', async () => {
+    await makeRepo(join(gitRoot, 'mono.git'), {
+      commits: [
+        {
+          files: {
+            'root.yaml': 'root: 1\n',
+            'deploy/app.yaml': 'app: 1\n',
+            'infra/net.yaml': 'net: 1\n',
+            'assets/big.bin': randomBytes(2_000_000),
+          },
+        },
+      ],
+    });
+    const before = http.requests.length;
+    await createRepo('sparse', {
+      url: http.url('mono.git'),
+      ref: { branch: 'main' },
+      sparseCheckout: ['./deploy', 'infra'],
+    });
+    const o = await waitReady('sparse', 'True');
+    const served = http.requests
+      .slice(before)
+      .filter((r) => r.path.startsWith('/mono.git'))
+      .reduce((n, r) => n + r.bytes, 0);
+    assert.ok(
+      served < 1_000_000,
+      `${served} bytes served: the 2 MB blob outside the sparse set was downloaded`,
+    );
+    assert.deepEqual((await names(o)).sort(), ['deploy/', 'deploy/app.yaml', 'infra/', 'infra/net.yaml']);
+    assert.deepEqual(o.status?.observedSparseCheckout, ['./deploy', 'infra']);
+
+    await createRepo('sparse-missing', {
+      url: http.url('mono.git'),
+      ref: { branch: 'main' },
+      sparseCheckout: ['nope'],
+    });
+    const missing = ready(await waitReady('sparse-missing', 'False'))!;
+    assert.match(missing.message, /sparse checkout dir 'nope' does not exist in repository/);
+    await client.delete(objectPath(GitRepositoryType, ns, 'sparse-missing'));
+  });
+
+  test('spec.proxySecretRef: Git over HTTPS goes through the CONNECT proxy with its credentials; SSH is refused', async () => {
+    const proxy = await startProxy({ username: 'px', password: 'px-secret-123' });
+    const tls = await startGitHttpServer({ root: gitRoot, tls: true });
+    try {
+      await client.post(collectionPath(CoreTypes.secret, ns), {
+        metadata: { name: 'proxy', namespace: ns },
+        data: { address: b64(proxy.url), username: b64('px'), password: b64('px-secret-123') },
+      });
+      await client.post(collectionPath(CoreTypes.secret, ns), {
+        metadata: { name: 'tls-ca', namespace: ns },
+        data: { 'ca.crt': b64(tls.caCert!) },
+      });
+      await createRepo('proxied', {
+        url: tls.url('app.git'),
+        ref: { branch: 'main' },
+        secretRef: { name: 'tls-ca' },
+        proxySecretRef: { name: 'proxy' },
+      });
+      const o = await waitReady('proxied', 'True');
+      assert.equal(o.status!.artifact!.revision, `main@sha1:${await repo.rev('main')}`);
+      assert.ok(proxy.connects.includes(`127.0.0.1:${tls.port}`), `tunnels: ${proxy.connects.join(',')}`);
+      assert.equal(proxy.refused, 0);
+
+      await createRepo('proxied-ssh', {
+        url: ssh.url('app.git'),
+        ref: { branch: 'main' },
+        secretRef: { name: 'ssh-good' },
+        proxySecretRef: { name: 'proxy' },
+      });
+      const refused = await waitReady('proxied-ssh', 'False');
+      assert.equal(ready(refused)!.reason, 'UnsupportedConfiguration');
+      assert.match(ready(refused)!.message, /spec\.proxySecretRef/);
+      assert.equal(refused.status?.conditions?.find((c) => c.type === 'Stalled')?.status, 'True');
+    } finally {
+      await client.delete(objectPath(GitRepositoryType, ns, 'proxied')).catch(() => undefined);
+      await Promise.all([proxy.stop(), tls.stop()]);
+    }
   });
 });

@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import git from 'isomorphic-git';
 import { DirectoryTree } from '../tree.js';
-import { secretValues } from './auth.js';
+import { proxySecrets, secretValues } from './auth.js';
 import { type Deadline, deadline } from './deadline.js';
 import { NodeHttpClient } from './http-client.js';
 import { commitSignature, messageSubject, tagSignature } from './objects.js';
@@ -60,8 +60,15 @@ export class IsomorphicGitBackend implements GitBackend {
     const plan = planRef(ref);
     return withConnection(url, opts, (c) => checkoutIn(c, plan, dir));
   }
+
+  /** spec.sparseCheckout: the whole commit is downloaded, only the listed directories written. */
   async fetch(url: string, ref: RefSpec, dir: string, opts: GitOptions): Promise<FetchedSource> {
-    return { ...(await this.checkout(url, ref, dir, opts)), tree: new DirectoryTree(dir) };
+    if (opts.recurseSubmodules) {
+      throw new GitError('GitOperationFailed', 'the isomorphic Git backend cannot check out submodules');
+    }
+    const plan = planRef(ref);
+    const result = await withConnection(url, opts, (c) => checkoutIn(c, plan, dir, opts.sparseCheckout));
+    return { ...result, tree: new DirectoryTree(dir) };
   }
 }
 
@@ -84,7 +91,12 @@ async function listRefs(c: Conn, plan: RefPlan): Promise<RemoteRefs> {
   return remote;
 }
 
-async function checkoutIn(c: Conn, plan: RefPlan, dir: string): Promise<CheckoutResult> {
+async function checkoutIn(
+  c: Conn,
+  plan: RefPlan,
+  dir: string,
+  sparse?: readonly string[],
+): Promise<CheckoutResult> {
   fs.mkdirSync(dir, { recursive: true });
   await git.init({ fs, dir, defaultBranch: LOCAL_BRANCH });
   // fetch needs a configured remote (for its refspec); the URL holds no credentials.
@@ -139,7 +151,13 @@ async function checkoutIn(c: Conn, plan: RefPlan, dir: string): Promise<Checkout
     commit = m[1]!;
   }
   await git.writeRef({ fs, dir, ref: `refs/heads/${LOCAL_BRANCH}`, value: commit, force: true });
-  await git.checkout({ fs, dir, ref: LOCAL_BRANCH, force: true });
+  await git.checkout({
+    fs,
+    dir,
+    ref: LOCAL_BRANCH,
+    force: true,
+    ...(sparse?.length ? { filepaths: [...sparse] } : {}),
+  });
 
   const rawCommitObj = await git.readObject({ fs, dir, oid: commit, format: 'content' });
   if (rawCommitObj.type !== 'commit') {
@@ -223,7 +241,7 @@ function isWantRejected(err: unknown): boolean {
 async function withConnection<T>(rawUrl: string, opts: GitOptions, fn: (c: Conn) => Promise<T>): Promise<T> {
   const url = parseGitUrl(rawUrl);
   const auth = effectiveAuth(url, opts.auth);
-  const secrets = secretValues(auth);
+  const secrets = [...secretValues(auth), ...proxySecrets(opts.proxyUrl)];
   const dl = deadline(opts);
   let ssh: SshTransport | undefined;
   let httpClient: NodeHttpClient | undefined;
@@ -251,7 +269,7 @@ async function withConnection<T>(rawUrl: string, opts: GitOptions, fn: (c: Conn)
       );
       conn = { url: SSH_PLACEHOLDER_URL, http: ssh, redacted: url.redacted, isSsh: true };
     } else {
-      httpClient = new NodeHttpClient(auth, dl.signal);
+      httpClient = new NodeHttpClient(auth, dl.signal, opts.proxyUrl);
       conn = { url: url.redacted, http: httpClient, redacted: url.redacted, isSsh: false };
     }
     return await raceAbort(fn(conn), dl);
