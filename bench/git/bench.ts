@@ -307,10 +307,10 @@ async function checkoutChild(
   const started = performance.now();
   if (archive) {
     // What the GitRepository reconciler does: fetch, ignore rules, reproducible tar.gz, digest.
-    const { tree } = await backend.fetch(target.url, {}, dest, opts);
+    const { tree } = await backend.fetch(target.url, { branch: 'main' }, dest, opts);
     await archiveTree(tree, `${dest}.tar.gz`, await loadIgnoreFilter(tree, undefined));
   } else {
-    await backend.checkout(target.url, {}, dest, opts);
+    await backend.checkout(target.url, { branch: 'main' }, dest, opts);
   }
   process.stdout.write(`${JSON.stringify({ checkoutMs: performance.now() - started })}\n`);
 }

@@ -48,6 +48,13 @@ export const GitRepositoryReason = {
   AuthenticationFailed: 'AuthenticationFailed',
   URLInvalid: 'URLInvalid',
   VerificationError: 'VerificationError',
+  /** spec.verify failures, as source-controller. */
+  InvalidCommitSignature: 'InvalidCommitSignature',
+  InvalidTagSignature: 'InvalidTagSignature',
+  InvalidGitObject: 'InvalidGitObject',
+  InvalidVerificationMode: 'InvalidVerificationMode',
+  /** A field this build cannot honour (the message names it): Stalled. */
+  UnsupportedConfiguration: 'UnsupportedConfiguration',
   DirectoryCreationFailed: 'DirectoryCreationFailed',
   StatOperationFailed: 'StatOperationFailed',
   ReadOperationFailed: 'ReadOperationFailed',

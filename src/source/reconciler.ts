@@ -20,14 +20,16 @@ import {
   getRequeueAfter,
   getTimeout,
   getVerificationMode,
+  includeToPath,
   verifiesHEAD,
   verifiesTag,
 } from '../api/gitrepository.js';
-import { FINALIZER, reconcileRequestedAt } from '../api/meta.js';
+import { type Artifact, FINALIZER, reconcileRequestedAt } from '../api/meta.js';
 import { gitRepositoryRefusal } from '../api/refusals.js';
 import type { KubeClient } from '../kube/client.js';
 import { isNotFound } from '../kube/errors.js';
 import { CoreTypes, objectPath, type ResourceType } from '../kube/resource.js';
+import { DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES, extractArchive } from '../kustomization/fetch.js';
 import type { ReconcileRequest, ReconcileResult } from '../runtime/controller.js';
 import type { EventRecorder } from '../runtime/events.js';
 import { addFinalizer, removeFinalizer } from '../runtime/finalizers.js';
@@ -35,18 +37,21 @@ import type { Informer } from '../runtime/informer.js';
 import { errorMessage } from '../runtime/logger.js';
 import type { Metrics } from '../runtime/metrics.js';
 import { recordReconcile } from '../runtime/status.js';
-import { authFromSecret } from './git/auth.js';
+import { authFromSecret, proxyUrlFromSecret } from './git/auth.js';
 import {
   type CheckoutResult,
   type FetchedSource,
   type GitAuth,
   type GitBackend,
+  type GitOptions,
   isGitError,
   type RefSpec,
 } from './git/types.js';
 import { loadIgnoreFilter } from './ignore.js';
+import { IncludeError, type IncludeMount, includedTree } from './include.js';
 import type { Storage } from './storage.js';
-import { pgpKeysFromSecret, VerificationError, verifyPgp } from './verify.js';
+import type { SourceTree } from './tree.js';
+import { VerificationError, verificationKeysFromSecret, verifySignature } from './verify.js';
 
 export const GitRepositoryType: ResourceType = {
   group: 'source.toolkit.fluxcd.io',
@@ -61,7 +66,13 @@ const REVISION_ANNOTATION = 'source.toolkit.fluxcd.io/revision';
 /** A failed step: which condition it sets, with Flux's reason and a message for people. */
 export class StepError extends Error {
   constructor(
-    readonly condition: 'FetchFailed' | 'StorageOperationFailed' | 'SourceVerified' | 'Stalled',
+    readonly condition:
+      | 'FetchFailed'
+      | 'StorageOperationFailed'
+      | 'SourceVerified'
+      | 'Stalled'
+      /** Waiting (not a failure to back off from): an included GitRepository has no artifact yet. */
+      | 'IncludeUnavailable',
     readonly reason: string,
     message: string,
   ) {
@@ -78,11 +89,15 @@ export interface GitRepositoryReconcilerDeps {
   metrics: Metrics;
   retention: { ttlMs: number; records: number };
   tmpDir?: string;
+  /** How long to wait before looking again for an included GitRepository's artifact (Flux: 30s). */
+  requeueDependencyMs?: number;
 }
+
+const DEFAULT_REQUEUE_DEPENDENCY_MS = 30_000;
 
 type Outcome =
   | { kind: 'unchanged'; revision: string }
-  | { kind: 'stored'; checkout: CheckoutResult; verifiedBy?: string }
+  | { kind: 'stored'; checkout: CheckoutResult; verifiedBy?: string; included: Artifact[] }
   | { kind: 'failed'; error: StepError };
 
 export class GitRepositoryReconciler {
@@ -94,13 +109,15 @@ export class GitRepositoryReconciler {
     const obj = structuredClone(cached);
     if (obj.metadata.deletionTimestamp) return this.finalize(obj);
     await addFinalizer(this.deps.client, GitRepositoryType, obj, FINALIZER);
+    const started = Date.now();
+    const original = JSON.stringify(obj.status ?? {});
     if (obj.spec.suspend) {
       req.log.info('reconciliation is suspended for this object');
+      this.summarizeSuspended(obj);
+      await recordReconcile(this.deps.client, this.deps.metrics, GitRepositoryType, obj, original, started);
       return {};
     }
 
-    const started = Date.now();
-    const original = JSON.stringify(obj.status ?? {});
     const outcome = await this.reconcileSource(obj, req);
     this.summarize(obj, outcome);
     await recordReconcile(this.deps.client, this.deps.metrics, GitRepositoryType, obj, original, started);
@@ -109,6 +126,9 @@ export class GitRepositoryReconciler {
     if (outcome.kind === 'failed') {
       req.log.error('reconciliation failed', { error: outcome.error.message, reason: outcome.error.reason });
       if (outcome.error.condition === 'Stalled') return {};
+      if (outcome.error.condition === 'IncludeUnavailable') {
+        return { requeueAfter: this.deps.requeueDependencyMs ?? DEFAULT_REQUEUE_DEPENDENCY_MS };
+      }
       throw outcome.error;
     }
     const revision = outcome.kind === 'stored' ? outcome.checkout.revision : outcome.revision;
@@ -121,24 +141,38 @@ export class GitRepositoryReconciler {
   /** The pipeline. Never throws: every failure becomes an Outcome with a condition reason. */
   private async reconcileSource(obj: GitRepository, req: ReconcileRequest): Promise<Outcome> {
     try {
-      this.validate(obj);
+      const sparseCheckout = this.validate(obj);
       const auth = await this.credentials(obj);
+      const proxyUrl = await this.proxy(obj);
       const ref: RefSpec = { ...(obj.spec.ref ?? {}) };
-      const opts = { auth, timeoutMs: getTimeout(obj), signal: req.signal, tmpDir: this.deps.tmpDir };
+      const opts: GitOptions = {
+        ...(auth ? { auth } : {}),
+        ...(proxyUrl ? { proxyUrl } : {}),
+        ...(sparseCheckout.length ? { sparseCheckout } : {}),
+        ...(obj.spec.recurseSubmodules ? { recurseSubmodules: true } : {}),
+        timeoutMs: getTimeout(obj),
+        signal: req.signal,
+        ...(this.deps.tmpDir ? { tmpDir: this.deps.tmpDir } : {}),
+      };
+      const included = this.includedArtifacts(obj);
 
-      const unchanged = await this.unchangedRevision(obj, ref, opts);
+      const unchanged = await this.unchangedRevision(obj, ref, opts, included);
       if (unchanged) return { kind: 'unchanged', revision: unchanged };
 
       markReconciling(obj, GitRepositoryReason.Progressing, 'building artifact');
       const dir = await mkdtemp(join(this.deps.tmpDir ?? tmpdir(), 'mooring-checkout-'));
+      const unpacked = await mkdtemp(join(this.deps.tmpDir ?? tmpdir(), 'mooring-include-'));
       try {
         const fetched = await this.fetch(obj, ref, dir, opts);
+        await checkSparseDirectories(fetched.tree, sparseCheckout);
         const verifiedBy = await this.verify(obj, fetched);
-        await this.store(obj, fetched);
+        const tree = await this.withIncludes(obj, fetched.tree, included, unpacked);
+        await this.store(obj, { ...fetched, tree });
         const { tree: _, ...checkout } = fetched;
-        return { kind: 'stored', checkout, verifiedBy };
+        return { kind: 'stored', checkout, verifiedBy, included };
       } finally {
         await rm(dir, { recursive: true, force: true });
+        await rm(unpacked, { recursive: true, force: true });
       }
     } catch (err) {
       if (err instanceof StepError) return { kind: 'failed', error: err };
@@ -152,9 +186,28 @@ export class GitRepositoryReconciler {
   }
 
   /** Checks the Flux CEL rules the served CRD cannot carry (no CEL on the test server). */
-  private validate(obj: GitRepository): void {
+  private validate(obj: GitRepository): string[] {
     const refusal = gitRepositoryRefusal(obj);
     if (refusal) throw new StepError('Stalled', refusal.reason, refusal.message);
+    if (obj.spec.recurseSubmodules && this.deps.git.name === 'isomorphic') {
+      throw new StepError(
+        'Stalled',
+        GitRepositoryReason.UnsupportedConfiguration,
+        'spec.recurseSubmodules is not supported by the isomorphic Git backend: run with --git-backend=git',
+      );
+    }
+    if (obj.spec.proxySecretRef && !/^https?:\/\//i.test(obj.spec.url)) {
+      throw new StepError(
+        'Stalled',
+        GitRepositoryReason.UnsupportedConfiguration,
+        'spec.proxySecretRef applies to http(s):// URLs only; Git over SSH through a proxy is not supported',
+      );
+    }
+    try {
+      return sparseDirectories(obj.spec.sparseCheckout ?? []);
+    } catch (err) {
+      throw new StepError('Stalled', GitRepositoryReason.InvalidPath, errorMessage(err));
+    }
   }
 
   private async readSecret(namespace: string, name: string): Promise<Record<string, string>> {
@@ -176,6 +229,83 @@ export class GitRepositoryReconciler {
         GitRepositoryReason.AuthenticationFailed,
         `failed to get secret '${namespace}/${name}': ${errorMessage(err)}`,
       );
+    }
+  }
+
+  /** spec.proxySecretRef → the proxy URL (Flux: failures are AuthenticationFailed). */
+  private async proxy(obj: GitRepository): Promise<string | undefined> {
+    const name = obj.spec.proxySecretRef?.name;
+    if (!name) return undefined;
+    const data = await this.readSecret(obj.metadata.namespace ?? 'default', name);
+    try {
+      return proxyUrlFromSecret(data, name);
+    } catch (err) {
+      throw new StepError(
+        'FetchFailed',
+        GitRepositoryReason.AuthenticationFailed,
+        `failed to configure proxy options: ${errorMessage(err)}`,
+      );
+    }
+  }
+
+  /** The current artifact of every spec.include, in order; waits (IncludeUnavailable) for missing ones. */
+  private includedArtifacts(obj: GitRepository): Artifact[] {
+    const namespace = obj.metadata.namespace ?? 'default';
+    const artifacts: Artifact[] = [];
+    for (const inc of obj.spec.include ?? []) {
+      const name = inc.repository.name;
+      const dep = this.deps.informer.get(`${namespace}/${name}`);
+      if (!dep) {
+        throw new StepError(
+          'IncludeUnavailable',
+          'NotFound',
+          `could not get resource for include '${name}': GitRepository '${namespace}/${name}' not found`,
+        );
+      }
+      if (!dep.status?.artifact) {
+        throw new StepError(
+          'IncludeUnavailable',
+          'NoArtifact',
+          `no artifact available for include '${name}'`,
+        );
+      }
+      artifacts.push(structuredClone(dep.status.artifact));
+    }
+    return artifacts;
+  }
+
+  /** The fetched tree with every include mounted (Flux's reconcileInclude). */
+  private async withIncludes(
+    obj: GitRepository,
+    tree: SourceTree,
+    included: Artifact[],
+    unpackRoot: string,
+  ): Promise<SourceTree> {
+    const includes = obj.spec.include ?? [];
+    if (includes.length === 0) return tree;
+    const mounts: IncludeMount[] = [];
+    try {
+      for (const [i, inc] of includes.entries()) {
+        const artifact = included[i]!;
+        const file = this.deps.storage.localPath(artifact.path);
+        if (!file) throw new IncludeError('CopyFailure', `invalid artifact path '${artifact.path}'`);
+        const unpacked = join(unpackRoot, String(i));
+        await extractArchive(file, unpacked, INCLUDE_LIMITS);
+        mounts.push({
+          name: inc.repository.name,
+          fromPath: inc.fromPath ?? '',
+          toPath: includeToPath(inc),
+          unpacked,
+        });
+      }
+      return await includedTree(tree, mounts);
+    } catch (err) {
+      const reason = err instanceof IncludeError ? err.reason : 'CopyFailure';
+      const message =
+        err instanceof IncludeError
+          ? err.message
+          : `failed to copy '${includes[mounts.length]?.repository.name}' include: ${errorMessage(err)}`;
+      throw new StepError('StorageOperationFailed', reason, message);
     }
   }
 
@@ -211,9 +341,11 @@ export class GitRepositoryReconciler {
     obj: GitRepository,
     ref: RefSpec,
     opts: Parameters<GitBackend['resolve']>[2],
+    included: Artifact[],
   ): Promise<string | undefined> {
     const artifact = obj.status?.artifact;
     if (!artifact || obj.status?.observedGeneration !== obj.metadata.generation) return undefined;
+    if (includesChanged(obj.status?.includedArtifacts ?? [], included)) return undefined;
     if (!(await this.deps.storage.exists(artifact.path))) return undefined;
     const resolved = await this.gitCall(() => this.deps.git.resolve(obj.spec.url, ref, opts));
     return resolved && resolved.revision === artifact.revision ? artifact.revision : undefined;
@@ -249,38 +381,60 @@ export class GitRepositoryReconciler {
     }
   }
 
-  /** spec.verify: the commit (HEAD) and/or tag signature must verify; nothing unverified is stored. */
+  /**
+   * spec.verify: the commit (HEAD) and/or tag signature must verify with a PGP (`*.asc`) or SSH
+   * (`*.sshpub`) key of the Secret; nothing unverified is stored. Reasons as source-controller.
+   */
   private async verify(obj: GitRepository, checkout: CheckoutResult): Promise<string | undefined> {
     const verify = obj.spec.verify;
     if (!verify) {
       removeCondition(obj, ConditionType.SourceVerified);
+      if (obj.status) delete obj.status.sourceVerificationMode;
       return undefined;
     }
-    const keys = pgpKeysFromSecret(
+    const keys = verificationKeysFromSecret(
       await this.readSecret(obj.metadata.namespace ?? 'default', verify.secretRef.name),
     );
-    try {
-      const ids: string[] = [];
-      if (verifiesTag(verify) && checkout.tag) {
-        ids.push(await verifyPgp(checkout.tag.signature, `tag '${checkout.tag.name}'`, keys));
-      } else if (verifiesTag(verify) && !verifiesHEAD(verify)) {
-        throw new VerificationError("verification mode 'Tag' needs a tag or semver reference");
-      }
-      if (verifiesHEAD(verify))
-        ids.push(await verifyPgp(checkout.commitSignature, `commit '${checkout.commit}'`, keys));
-      return [...new Set(ids)].join(', ');
-    } catch (err) {
-      if (err instanceof VerificationError) {
-        throw new StepError('SourceVerified', GitRepositoryReason.VerificationError, err.message);
-      }
-      throw new StepError(
+    const fail = (reason: string, err: unknown): StepError =>
+      new StepError(
         'SourceVerified',
-        GitRepositoryReason.VerificationError,
-        `signature verification failed: ${errorMessage(err)}`,
+        reason,
+        err instanceof VerificationError
+          ? err.message
+          : `signature verification failed: ${errorMessage(err)}`,
       );
-    } finally {
-      if (obj.status) obj.status.sourceVerificationMode = getVerificationMode(verify);
+    const lines: string[] = [];
+    if (verifiesTag(verify)) {
+      if (!checkout.tag) {
+        const message = "cannot verify tag object's signature if a tag reference is not specified";
+        markFalse(obj, ConditionType.SourceVerified, GitRepositoryReason.InvalidVerificationMode, message);
+        throw new StepError('Stalled', GitRepositoryReason.InvalidVerificationMode, message);
+      }
+      if (!checkout.tag.signature) {
+        throw new StepError(
+          'SourceVerified',
+          GitRepositoryReason.InvalidGitObject,
+          `cannot verify signature of tag '${checkout.tag.name}' since it is not signed`,
+        );
+      }
+      try {
+        const key = await verifySignature(checkout.tag.signature, `tag '${checkout.tag.name}'`, keys);
+        lines.push(`tag '${checkout.tag.name}' with key '${key}'`);
+      } catch (err) {
+        throw fail(GitRepositoryReason.InvalidTagSignature, err);
+      }
     }
+    if (verifiesHEAD(verify)) {
+      try {
+        const key = await verifySignature(checkout.commitSignature, `commit '${checkout.commit}'`, keys);
+        lines.push(`commit '${checkout.commit}' with key '${key}'`);
+      } catch (err) {
+        throw fail(GitRepositoryReason.InvalidCommitSignature, err);
+      }
+    }
+    obj.status ??= {};
+    obj.status.sourceVerificationMode = getVerificationMode(verify);
+    return `verified signature of\n${lines.map((l) => `\t- ${l}`).join('\n')}`;
   }
 
   private async store(obj: GitRepository, checkout: FetchedSource): Promise<void> {
@@ -340,7 +494,10 @@ export class GitRepositoryReconciler {
 
     if (outcome.kind === 'failed') {
       const { error } = outcome;
-      if (error.condition === 'Stalled') {
+      if (error.condition === 'IncludeUnavailable') {
+        markTrue(obj, ConditionType.IncludeUnavailable, error.reason, error.message);
+        removeCondition(obj, ConditionType.Stalled);
+      } else if (error.condition === 'Stalled') {
         markStalled(obj, error.reason, error.message);
         status.observedGeneration = obj.metadata.generation;
       } else {
@@ -363,18 +520,41 @@ export class GitRepositoryReconciler {
     removeCondition(obj, ConditionType.StorageOperationFailed);
     removeCondition(obj, ConditionType.ArtifactOutdated);
     if (outcome.kind === 'stored' && outcome.verifiedBy !== undefined && obj.spec.verify) {
-      markTrue(
-        obj,
-        ConditionType.SourceVerified,
-        GitRepositoryReason.Succeeded,
-        `verified signature of revision ${revision} with key ${outcome.verifiedBy}`,
-      );
+      markTrue(obj, ConditionType.SourceVerified, GitRepositoryReason.Succeeded, outcome.verifiedBy);
     }
     markTrue(obj, ConditionType.ArtifactInStorage, GitRepositoryReason.Succeeded, message);
     markReconciled(obj, GitRepositoryReason.Succeeded, message);
     status.observedGeneration = obj.metadata.generation;
     status.observedIgnore = obj.spec.ignore;
     if (obj.spec.ignore === undefined) delete status.observedIgnore;
+    if (outcome.kind === 'stored') {
+      // What the artifact was built from, as source-controller records it.
+      setOrDelete(status, 'includedArtifacts', outcome.included.length ? outcome.included : undefined);
+      setOrDelete(status, 'observedInclude', obj.spec.include?.length ? obj.spec.include : undefined);
+      setOrDelete(status, 'observedRecurseSubmodules', obj.spec.recurseSubmodules || undefined);
+      setOrDelete(
+        status,
+        'observedSparseCheckout',
+        obj.spec.sparseCheckout?.length ? obj.spec.sparseCheckout : undefined,
+      );
+    }
+    removeCondition(obj, ConditionType.IncludeUnavailable);
+  }
+
+  /**
+   * A suspended object is observed without being reconciled, as source-controller does: the sync
+   * request is acknowledged, the generation observed (only once the object has conditions), a
+   * Stalled condition dropped; nothing else changes.
+   */
+  private summarizeSuspended(obj: GitRepository): void {
+    const requested = reconcileRequestedAt(obj.metadata);
+    if (requested !== undefined) {
+      obj.status ??= {};
+      obj.status.lastHandledReconcileAt = requested;
+    }
+    if (!obj.status?.conditions?.length) return;
+    removeCondition(obj, ConditionType.Stalled);
+    obj.status.observedGeneration = obj.metadata.generation;
   }
 
   private async recordEvents(obj: GitRepository, outcome: Outcome): Promise<void> {
@@ -395,4 +575,56 @@ export class GitRepositoryReconciler {
     await removeFinalizer(this.deps.client, GitRepositoryType, obj, FINALIZER);
     return {};
   }
+}
+
+/** Limits for unpacking an included artifact (the same as a Kustomization's). */
+const INCLUDE_LIMITS = {
+  maxBytes: DEFAULT_MAX_BYTES,
+  maxEntries: DEFAULT_MAX_ENTRIES,
+  maxFileBytes: DEFAULT_MAX_BYTES,
+};
+
+/** An included artifact changed (revision or digest), appeared or went: the artifact is rebuilt. */
+export function includesChanged(observed: readonly Artifact[], current: readonly Artifact[]): boolean {
+  if (observed.length !== current.length) return true;
+  return current.some((a, i) => a.revision !== observed[i]!.revision || a.digest !== observed[i]!.digest);
+}
+
+/**
+ * spec.sparseCheckout → directories relative to the root: a leading `./` trimmed as Flux does,
+ * trailing slashes dropped; absolute paths, `..` and the root itself refused.
+ */
+export function sparseDirectories(dirs: readonly string[]): string[] {
+  return dirs.map((raw) => {
+    const d = raw.replace(/^(\.\/)+/, '').replace(/\/+$/, '');
+    const parts = d.split('/');
+    if (!d || d === '.' || d.startsWith('/') || parts.some((p) => p === '..' || p === '.' || p === '')) {
+      throw new Error(`spec.sparseCheckout: invalid directory '${raw}' (a path inside the repository)`);
+    }
+    return d;
+  });
+}
+
+/** Flux checks after the checkout that every sparse directory exists. */
+async function checkSparseDirectories(tree: SourceTree, dirs: readonly string[]): Promise<void> {
+  if (dirs.length === 0) return;
+  const present = new Set((await tree.entries()).filter((e) => e.dir).map((e) => e.path));
+  for (const d of dirs) {
+    if (!present.has(d)) {
+      throw new StepError(
+        'FetchFailed',
+        GitRepositoryReason.GitOperationFailed,
+        `failed to sparse checkout directories : sparse checkout dir '${d}' does not exist in repository`,
+      );
+    }
+  }
+}
+
+function setOrDelete<K extends keyof NonNullable<GitRepository['status']>>(
+  status: NonNullable<GitRepository['status']>,
+  key: K,
+  value: NonNullable<GitRepository['status']>[K] | undefined,
+): void {
+  if (value === undefined) delete status[key];
+  else status[key] = value;
 }

@@ -1,4 +1,5 @@
 import type { GitRepository } from '../api/gitrepository.js';
+import { objectKey } from '../kube/resource.js';
 import type { Controller } from '../runtime/controller.js';
 import type { Manager } from '../runtime/manager.js';
 import { type GitBackendFlag, selectBackend } from './git/backend.js';
@@ -40,6 +41,20 @@ export function setupSourceController(manager: Manager, opts: SourceControllerOp
     name: 'gitrepository',
     reconcile: reconciler.reconcile,
     concurrency: opts.concurrency,
+  });
+  // An included repository's new artifact rebuilds the repositories that include it at once
+  // (source-controller waits for their interval; the resulting artifact is the same).
+  informer.on((event, repo, old) => {
+    if (event === 'deleted' || event === 'resync') return;
+    const digest = repo.status?.artifact?.digest;
+    if (!digest || digest === old?.status?.artifact?.digest) return;
+    const namespace = repo.metadata.namespace;
+    for (const other of informer.list()) {
+      if (other.metadata.namespace !== namespace) continue;
+      if (other.spec.include?.some((inc) => inc.repository.name === repo.metadata.name)) {
+        controller.enqueue(objectKey(other));
+      }
+    }
   });
   const server = new ArtifactServer(
     storage,

@@ -68,8 +68,9 @@ export class DirectoryTree implements SourceTree {
     dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const d of dirents) {
       const path = rel ? `${rel}/${d.name}` : d.name;
+      // The repository's and its submodules' Git data (a submodule's `.git` is a file).
+      if (d.name === '.git') continue;
       if (d.isDirectory()) {
-        if (path === '.git') continue;
         out.push({ path, dir: true, size: 0, executable: false });
         await yieldToEventLoop();
         await this.walk(path, out);

@@ -8,7 +8,12 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { createServer as createTcpServer, type Socket, type Server as TcpServer } from 'node:net';
+import {
+  createServer as createTcpServer,
+  type Socket,
+  type Server as TcpServer,
+  connect as tcpConnect,
+} from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -107,6 +112,8 @@ export async function makeRepo(dir: string, spec: RepoSpec = {}): Promise<Repo> 
   await git(['--git-dir', dir, 'config', 'uploadpack.allowReachableSHA1InWant', String(anySha)]);
   await git(['--git-dir', dir, 'config', 'uploadpack.allowTipSHA1InWant', String(anySha)]);
   await git(['--git-dir', dir, 'config', 'http.receivepack', 'false']);
+  // Partial clone (--filter=blob:none), as GitHub and GitLab serve it.
+  await git(['--git-dir', dir, 'config', 'uploadpack.allowFilter', 'true']);
   const repo: Repo = {
     dir,
     defaultBranch,
@@ -220,7 +227,7 @@ export interface GitHttpServer extends GitTestServer {
   clientCert?: string;
   clientKey?: string;
   /** Requests served so far (e.g. to prove that no pack was fetched). */
-  requests: Array<{ method: string; path: string; status: number; kind: GitRequestKind }>;
+  requests: Array<{ method: string; path: string; status: number; kind: GitRequestKind; bytes: number }>;
 }
 
 export async function startGitHttpServer(opts: HttpServerOptions): Promise<GitHttpServer> {
@@ -229,8 +236,11 @@ export async function startGitHttpServer(opts: HttpServerOptions): Promise<GitHt
   const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const u = new URL(req.url ?? '/', 'http://127.0.0.1');
     let kind: GitRequestKind = 'other';
-    const record = (status: number) =>
-      requests.push({ method: req.method ?? '', path: u.pathname, status, kind });
+    let entry: GitHttpServer['requests'][number] | undefined;
+    const record = (status: number) => {
+      entry = { method: req.method ?? '', path: u.pathname, status, kind, bytes: 0 };
+      requests.push(entry);
+    };
     if (!authorized(auth, req.headers.authorization)) {
       const scheme = auth.type === 'bearer' ? 'Bearer realm="git"' : 'Basic realm="git"';
       res.writeHead(401, { 'WWW-Authenticate': scheme, 'Content-Type': 'text/plain' });
@@ -267,6 +277,7 @@ export async function startGitHttpServer(opts: HttpServerOptions): Promise<GitHt
     let headersDone = false;
     cgi.stdout.on('data', (chunk: Buffer) => {
       if (headersDone) {
+        if (entry) entry.bytes += chunk.length;
         res.write(chunk);
         return;
       }
@@ -286,7 +297,9 @@ export async function startGitHttpServer(opts: HttpServerOptions): Promise<GitHt
       }
       res.writeHead(status, headers);
       record(status);
-      res.write(head.subarray(idx + sepLen));
+      const body = head.subarray(idx + sepLen);
+      if (entry) entry.bytes += body.length;
+      res.write(body);
     });
     cgi.on('close', () => {
       if (!headersDone) {
@@ -596,6 +609,104 @@ export async function startStallServer(): Promise<GitTestServer> {
   return {
     port,
     url: (name) => `http://127.0.0.1:${port}/${name}`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP proxy
+
+export interface TestProxy {
+  /** `http://127.0.0.1:<port>`, without credentials. */
+  url: string;
+  port: number;
+  /** `host:port` of every tunnel opened with CONNECT (https:// remotes, and http:// through an agent). */
+  connects: string[];
+  /** Absolute URLs of forwarded plain-HTTP requests (curl's forward-proxy form for http:// remotes). */
+  forwarded: string[];
+  /** Requests refused with 407 (missing or wrong Proxy-Authorization). */
+  refused: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * A small HTTP proxy on 127.0.0.1: CONNECT tunnels and forward-proxy requests, optionally
+ * requiring basic `Proxy-Authorization`. It records what went through it.
+ */
+export async function startProxy(auth?: { username: string; password: string }): Promise<TestProxy> {
+  const expected = auth
+    ? `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`
+    : undefined;
+  const connects: string[] = [];
+  const forwarded: string[] = [];
+  const sockets = new Set<Socket>();
+  const state = { refused: 0 };
+  const allowed = (header: string | undefined) => !expected || header === expected;
+  const server = http.createServer((req, res) => {
+    if (!allowed(req.headers['proxy-authorization'])) {
+      state.refused++;
+      res.writeHead(407, { 'Proxy-Authenticate': 'Basic realm="proxy"' });
+      res.end();
+      return;
+    }
+    forwarded.push(req.url ?? '');
+    const headers = { ...req.headers };
+    delete headers['proxy-authorization'];
+    delete headers['proxy-connection'];
+    const upstream = http.request(req.url ?? '', { method: req.method, headers }, (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    });
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+  server.on('connect', (req: http.IncomingMessage, client: Socket, head: Buffer) => {
+    sockets.add(client);
+    client.on('close', () => sockets.delete(client));
+    client.on('error', () => undefined);
+    if (!allowed(req.headers['proxy-authorization'])) {
+      state.refused++;
+      client.end(
+        'HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="proxy"\r\n\r\n',
+      );
+      return;
+    }
+    const target = req.url ?? '';
+    connects.push(target);
+    const i = target.lastIndexOf(':');
+    const upstream = tcpConnect(
+      Number(target.slice(i + 1)),
+      target.slice(0, i).replace(/^\[|\]$/g, ''),
+      () => {
+        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        if (head.length) upstream.write(head);
+        upstream.pipe(client);
+        client.pipe(upstream);
+      },
+    );
+    sockets.add(upstream);
+    upstream.on('close', () => sockets.delete(upstream));
+    upstream.on('error', () => client.destroy());
+  });
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    connects,
+    forwarded,
+    get refused() {
+      return state.refused;
+    },
     stop: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();

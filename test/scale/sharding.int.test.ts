@@ -49,7 +49,7 @@ kind: GitRepository
 metadata:
   name: apps-${shard}
   labels: {sharding.fluxcd.io/key: ${shard}-${runId}}
-spec: {interval: 10m, url: ${git.url('apps.git')}}
+spec: {interval: 10m, url: ${git.url('apps.git')}, ref: {branch: main}}
 `);
   }
   for (let i = 0; i < 6; i++) {

@@ -16,14 +16,15 @@ const b64 = (s: string) => Buffer.from(s).toString('base64');
 const SHA = 'a'.repeat(40);
 
 describe('ref precedence', () => {
-  it('is commit > name > semver > tag > branch, and nothing means the remote HEAD', () => {
+  it('is commit > name > semver > tag > branch, and nothing means branch master, as Flux', () => {
     const all = { branch: 'main', tag: 'v1', semver: '>=1', name: 'refs/pull/1/head', commit: SHA };
     assert.deepEqual(planRef(all), { kind: 'commit', commit: SHA, branch: 'main' });
     assert.deepEqual(planRef({ ...all, commit: undefined }), { kind: 'name', name: 'refs/pull/1/head' });
     assert.deepEqual(planRef({ branch: 'main', tag: 'v1', semver: '>=1' }), { kind: 'semver', range: '>=1' });
     assert.deepEqual(planRef({ branch: 'main', tag: 'v1' }), { kind: 'tag', tag: 'v1' });
     assert.deepEqual(planRef({ branch: 'main' }), { kind: 'branch', branch: 'main' });
-    assert.deepEqual(planRef({}), { kind: 'head' });
+    assert.deepEqual(planRef({}), { kind: 'branch', branch: 'master' });
+    assert.deepEqual(planRef({ branch: '' }), { kind: 'branch', branch: 'master' });
   });
 
   it('rejects ref names that git would refuse or that look like options', () => {
@@ -45,13 +46,13 @@ describe('revision strings', () => {
     assert.equal(revisionString('', SHA), `sha1:${SHA}`);
   });
 
-  it('peel annotated tags and follow HEAD when resolving ls-remote output', () => {
+  it('peel annotated tags when resolving ls-remote output', () => {
     const tagObj = 'b'.repeat(40);
     const remote = parseLsRemote(
-      `ref: refs/heads/trunk\tHEAD\n${SHA}\tHEAD\n${tagObj}\trefs/tags/v1.0.0\n${SHA}\trefs/tags/v1.0.0^{}\n`,
+      `${SHA}\trefs/heads/master\n${tagObj}\trefs/tags/v1.0.0\n${SHA}\trefs/tags/v1.0.0^{}\n`,
     );
-    assert.equal(resolvePlan({ kind: 'head' }, remote).shortRef, 'trunk');
-    assert.equal(resolvePlan({ kind: 'head' }, remote).commit, SHA);
+    assert.equal(resolvePlan(planRef({}) as { kind: 'branch'; branch: string }, remote).shortRef, 'master');
+    assert.equal(resolvePlan({ kind: 'branch', branch: 'master' }, remote).commit, SHA);
     const tag = resolvePlan({ kind: 'tag', tag: 'v1.0.0' }, remote);
     assert.deepEqual([tag.oid, tag.commit, tag.shortRef], [tagObj, SHA, 'v1.0.0']);
     assert.throws(() => resolvePlan({ kind: 'branch', branch: 'nope' }, remote), /branch 'nope' not found/);

@@ -62,7 +62,7 @@ function scratch(): string {
 
 before(async () => {
   const root = tempDir('mooring-git-test-');
-  // History on the default branch 'trunk' (deliberately not master):
+  // History on the default branch 'trunk' (HEAD; 'master' lags on the first commit):
   //   first ─ second (trunk, v0.9.0 light, v1.0.0 annotated, v1.1.0-rc.1) ─ dev-only commit on 'dev'
   //   a PR ref on its own commit, v2.0.0 on a later trunk commit.
   const repo = await makeRepo(join(root, 'repo.git'), {
@@ -90,7 +90,12 @@ before(async () => {
     branch: 'pr-source',
     from: first,
   });
-  await makeRepo(repo.dir, { defaultBranch: 'trunk', refs: { 'refs/pull/1/head': pr } });
+  // 'master' stays on the first commit while HEAD points to 'trunk': no ref means master, as Flux.
+  await makeRepo(repo.dir, {
+    defaultBranch: 'trunk',
+    refs: { 'refs/pull/1/head': pr },
+    branches: { master: first },
+  });
   const v2 = await commitFiles(repo, { 'v2.txt': 'two\n' }, 'version two', {
     branch: 'release-2',
     from: 'trunk',
@@ -177,13 +182,25 @@ for (const makeBackend of backends) {
         return { res, dir };
       };
 
-      it('follows the remote default branch (not master) when no ref is set', async () => {
+      it('checks out master, not the remote HEAD, when no ref is set (as Flux)', async () => {
         const { res, dir } = await checkout({});
+        assert.equal(res.revision, `master@sha1:${fx.commits.first}`);
+        assert.equal(res.ref, 'master');
+        assert.equal(res.message, 'first commit');
+        assert.equal(readFileSync(join(dir, 'deploy/app.yaml'), 'utf8'), 'kind: ConfigMap\n');
+        assert.equal((await backend.resolve(t.url('repo.git'), {}, opts()))?.revision, res.revision);
+      });
+
+      it('checks out the remote default branch when it is named', async () => {
+        const { res, dir } = await checkout({ branch: 'trunk' });
         assert.equal(res.revision, `trunk@sha1:${fx.commits.second}`);
-        assert.equal(res.ref, 'trunk');
         assert.equal(res.message, 'second commit');
         assert.equal(readFileSync(join(dir, 'deploy/app.yaml'), 'utf8'), 'kind: ConfigMap\nversion: 2\n');
         assert.ok(!existsSync(join(dir, 'dev.txt')));
+      });
+
+      it('refuses a tag named as a branch', async () => {
+        await expectGitError(checkout({ branch: 'v1.0.0' }), 'RefNotFound');
       });
 
       it('checks out a branch', async () => {
@@ -268,7 +285,7 @@ for (const makeBackend of backends) {
       it('resolves refs without fetching and sees new commits', async () => {
         const resolve = (ref: RefSpec) => backend.resolve(t.url('repo.git'), ref, opts());
         const before = fx.anon.requests.length;
-        assert.equal((await resolve({}))?.revision, `trunk@sha1:${fx.commits.second}`);
+        assert.equal((await resolve({ branch: 'trunk' }))?.revision, `trunk@sha1:${fx.commits.second}`);
         assert.equal((await resolve({ branch: 'dev' }))?.revision, `dev@sha1:${fx.commits.dev}`);
         assert.equal((await resolve({ tag: 'v1.0.0' }))?.revision, `v1.0.0@sha1:${fx.commits.second}`);
         assert.equal((await resolve({ semver: '<2' }))?.revision, `v1.0.0@sha1:${fx.commits.second}`);
@@ -327,7 +344,7 @@ for (const makeBackend of backends) {
 
   describe(`${backend.name} backend: HTTP authentication and TLS`, () => {
     const run = (url: string, auth?: GitAuth) =>
-      backend.resolve(url, {}, { timeoutMs: 30_000, ...(auth ? { auth } : {}) });
+      backend.resolve(url, { branch: 'trunk' }, { timeoutMs: 30_000, ...(auth ? { auth } : {}) });
 
     it('authenticates with basic auth and rejects a wrong password without leaking it', async () => {
       assert.ok(await run(fx.basic.url('repo.git'), { username: 'alice', password: PASSWORD }));
@@ -339,7 +356,7 @@ for (const makeBackend of backends) {
       );
       assert.match(err.message, /rejected the credentials/);
       await expectGitError(
-        backend.checkout(fx.basic.url('repo.git'), {}, join(scratch(), 'x'), {
+        backend.checkout(fx.basic.url('repo.git'), { branch: 'trunk' }, join(scratch(), 'x'), {
           timeoutMs: 30_000,
           auth: { username: 'alice', password: wrong },
         }),
@@ -394,7 +411,7 @@ for (const makeBackend of backends) {
       knownHosts: fx.ssh.knownHosts,
     });
     const run = (auth: GitAuth | undefined) =>
-      backend.resolve(url(), {}, { timeoutMs: 30_000, ...(auth ? { auth } : {}) });
+      backend.resolve(url(), { branch: 'trunk' }, { timeoutMs: 30_000, ...(auth ? { auth } : {}) });
 
     it('accepts hashed known_hosts entries and encrypted keys with their password', async () => {
       assert.ok(await run({ ...base(), knownHosts: fx.ssh.knownHostsHashed }));
@@ -486,9 +503,11 @@ describe('fetched trees (what the reconciler archives)', () => {
     const digests = new Set<string>();
     for (const makeBackend of backends) {
       const backend = makeBackend();
-      const fetched = await backend.fetch(url, {}, join(scratch(), 'f'), { timeoutMs: 30_000 });
+      const fetched = await backend.fetch(url, { branch: 'main' }, join(scratch(), 'f'), {
+        timeoutMs: 30_000,
+      });
       const checkoutDir = join(scratch(), 'c');
-      await backend.checkout(url, {}, checkoutDir, { timeoutMs: 30_000 });
+      await backend.checkout(url, { branch: 'main' }, checkoutDir, { timeoutMs: 30_000 });
       const out = scratch();
       const fromFetch = await archiveTree(
         fetched.tree,

@@ -2,8 +2,8 @@
 // servers on 127.0.0.1, the system git backend, artifacts fetched back over HTTP.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { GitRepository } from '../../src/api/gitrepository.js';
@@ -12,7 +12,7 @@ import { CoreTypes, collectionPath, objectPath } from '../../src/kube/resource.j
 import { createLogger } from '../../src/runtime/logger.js';
 import { Manager } from '../../src/runtime/manager.js';
 import { GitRepositoryType } from '../../src/source/reconciler.js';
-import { type SourceController, setupSourceController } from '../../src/source/setup.js';
+import { setupSourceController } from '../../src/source/setup.js';
 import { eventually, kubeConfigFor, testNamespace, useCluster } from '../helpers/cluster.js';
 import { installCrds } from '../helpers/crds.js';
 import { startAll } from '../helpers/fixtures.js';
@@ -25,6 +25,7 @@ import {
   type Repo,
   type SshGitServer,
   startGitHttpServer,
+  startProxy,
   startSshGitServer,
   tempDir,
 } from '../helpers/gitserver.js';
@@ -43,7 +44,6 @@ let authHttp: GitHttpServer;
 let ssh: SshGitServer;
 let repo: Repo;
 let manager: Manager;
-let source: SourceController;
 let storagePort: number;
 
 before(async () => {
@@ -76,7 +76,7 @@ before(async () => {
     namespace: ns,
     processMetrics: false,
   });
-  source = setupSourceController(manager, {
+  setupSourceController(manager, {
     storagePath: storageDir,
     storageAddr: `127.0.0.1:${storagePort}`,
     storageAdvAddr: `127.0.0.1:${storagePort}`,
@@ -241,8 +241,37 @@ describe('GitRepository over HTTP', () => {
     assert.equal((await waitReady('by-commit', 'True')).status!.artifact!.revision, `sha1:${tagged}`);
   });
 
+  test('no spec.ref checks out master even when the remote HEAD is main, as Flux', async () => {
+    const both = await makeRepo(join(gitRoot, 'both.git'), {
+      commits: [
+        { files: { 'which.yaml': 'branch: main\n' }, message: 'on main' },
+        { files: { 'which.yaml': 'branch: master\n' }, message: 'on master', branch: 'master', from: 'main' },
+      ],
+    });
+    const master = await both.rev('master');
+    assert.notEqual(master, await both.rev('main'));
+    await createRepo('no-ref', { url: http.url('both.git') });
+    const obj = await waitReady('no-ref', 'True');
+    assert.equal(obj.status!.artifact!.revision, `master@sha1:${master}`);
+    const dir = tempDir('mooring-untar-');
+    try {
+      writeFileSync(join(dir, 'a.tar.gz'), await fetchArtifact(obj.status!.artifact!.url));
+      assert.equal(
+        execFileSync('tar', ['-xzOf', join(dir, 'a.tar.gz'), 'which.yaml']).toString(),
+        'branch: master\n',
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    await createRepo('no-master', { url: http.url('app.git') });
+    const missing = ready(await waitReady('no-master', 'False'))!;
+    assert.match(missing.message, /branch 'master' not found/);
+    // Failing objects retry; this one would add requests the suspend test counts.
+    await client.delete(objectPath(GitRepositoryType, ns, 'no-master'));
+  });
+
   test('spec.ignore excludes paths from the artifact', async () => {
-    await createRepo('ignoring', { url: http.url('app.git'), ignore: '/docs/\n' });
+    await createRepo('ignoring', { url: http.url('app.git'), ref: { branch: 'main' }, ignore: '/docs/\n' });
     const obj = await waitReady('ignoring', 'True');
     const names = tarNames(await fetchArtifact(obj.status!.artifact!.url));
     assert.ok(!names.some((n) => n.startsWith('docs')), names.join(','));
@@ -254,7 +283,11 @@ describe('GitRepository over HTTP', () => {
       metadata: { name: 'git-creds', namespace: ns },
       data: { username: b64('deploy'), password: b64('wrong-password-123') },
     });
-    await createRepo('private', { url: authHttp.url('app.git'), secretRef: { name: 'git-creds' } });
+    await createRepo('private', {
+      url: authHttp.url('app.git'),
+      ref: { branch: 'main' },
+      secretRef: { name: 'git-creds' },
+    });
     const failed = await waitReady('private', 'False');
     const r = ready(failed)!;
     assert.equal(r.reason, 'AuthenticationFailed', r.message);
@@ -286,23 +319,36 @@ describe('GitRepository over HTTP', () => {
     assert.match(r.message, /127\.0\.0\.1/);
   });
 
-  test('suspend stops reconciliation; deleting removes the stored artifacts', async () => {
-    await createRepo('suspended', { url: http.url('app.git') });
+  test('suspended: no fetch, yet observedGeneration and lastHandledReconcileAt are recorded (as Flux); deleting removes the stored artifacts', async () => {
+    await createRepo('suspended', { url: http.url('app.git'), ref: { branch: 'main' } });
     const obj = await waitReady('suspended', 'True');
     await client.patch(
       objectPath(GitRepositoryType, ns, 'suspended'),
       { spec: { suspend: true } },
       ContentType.mergePatch,
     );
-    await eventually('suspend observed', async () => (await getRepo('suspended')).spec.suspend === true);
-    const token = await requestSync('suspended');
-    // The sync request is never handled while suspended: prove it by a later, handled sync of another object.
-    const probe = await requestSync('app');
-    await eventually(
-      'probe handled',
-      async () => (await getRepo('app')).status?.lastHandledReconcileAt === probe,
+    // kstatus needs observedGeneration to follow the generation the suspend bumped.
+    const observed = await eventually('suspended generation observed', async () => {
+      const o = await getRepo('suspended');
+      return o.spec.suspend === true && o.status?.observedGeneration === o.metadata.generation
+        ? o
+        : undefined;
+    });
+    assert.equal(observed.metadata.generation, (obj.metadata.generation ?? 0) + 1);
+    const newer = await commitFiles(
+      repo,
+      { 'deploy/suspended.yaml': 'kind: ConfigMap\n' },
+      'while suspended',
     );
-    assert.notEqual((await getRepo('suspended')).status?.lastHandledReconcileAt, token);
+    const seenBefore = http.requests.length;
+    const token = await requestSync('suspended');
+    const handled = await eventually('sync request acknowledged while suspended', async () => {
+      const o = await getRepo('suspended');
+      return o.status?.lastHandledReconcileAt === token ? o : undefined;
+    });
+    assert.deepEqual(handled.status?.artifact, observed.status?.artifact, 'artifact untouched');
+    assert.notEqual(handled.status?.artifact?.revision, `main@sha1:${newer}`);
+    assert.equal(http.requests.length, seenBefore, 'a suspended object does not contact the Git server');
 
     const dir = join(storageDir, 'gitrepository', ns, 'suspended');
     assert.ok(existsSync(dir));
@@ -326,8 +372,16 @@ describe('GitRepository over SSH', () => {
       metadata: { name: 'ssh-mismatch', namespace: ns },
       data: { identity: b64(ssh.clientKey), known_hosts: b64(ssh.wrongKnownHosts) },
     });
-    await createRepo('over-ssh', { url: ssh.url('app.git'), secretRef: { name: 'ssh-good' } });
-    await createRepo('mitm', { url: ssh.url('app.git'), secretRef: { name: 'ssh-mismatch' } });
+    await createRepo('over-ssh', {
+      url: ssh.url('app.git'),
+      ref: { branch: 'main' },
+      secretRef: { name: 'ssh-good' },
+    });
+    await createRepo('mitm', {
+      url: ssh.url('app.git'),
+      ref: { branch: 'main' },
+      secretRef: { name: 'ssh-mismatch' },
+    });
     const head = await repo.rev('main');
     const ok = await waitReady('over-ssh', 'True');
     assert.equal(ok.status!.artifact!.revision, `main@sha1:${head}`);
@@ -338,24 +392,51 @@ describe('GitRepository over SSH', () => {
 });
 
 describe('GitRepository verification', () => {
-  test('a commit signed by a trusted key is stored; an unsigned one is refused and never stored', async () => {
+  /** A commit on top of `bare`'s main, made in a throwaway clone with extra `git -c` options, pushed. */
+  async function pushCommit(bare: string, file: string, config: string[], env: Record<string, string> = {}) {
+    const work = tempDir('mooring-sign-');
+    try {
+      await git(['clone', '-q', bare, work]);
+      writeFileSync(join(work, file), `${file}: 1\n`);
+      await git(['-C', work, 'add', '.']);
+      await git(['-C', work, ...config, 'commit', '-q', '-m', `add ${file}`], { env });
+      await git(['-C', work, 'push', '-q', 'origin', 'HEAD:main']);
+      return await git(['-C', work, 'rev-parse', 'HEAD']);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  }
+
+  /** Waits until the object refused `commit` (by the reason given), and checks nothing was stored. */
+  async function refusedFor(name: string, commit: string, reason: string) {
+    const o = await waitReady(name, 'False', (x) => ready(x)?.message.includes(commit) === true);
+    assert.equal(ready(o)!.reason, reason, ready(o)!.message);
+    assert.equal(o.status?.conditions?.find((c) => c.type === 'SourceVerified')?.status, 'False');
+    assert.ok(!o.status?.artifact?.revision.includes(commit), 'refused commit stored');
+    assert.ok(!existsSync(join(storageDir, 'gitrepository', ns, name, `${commit}.tar.gz`)));
+    return o;
+  }
+
+  test('PGP: unsigned and untrusted-key commits are refused and never stored; a trusted one is', async () => {
     const gnupg = tempDir('mooring-gnupg-');
     mkdirSync(gnupg, { recursive: true, mode: 0o700 });
     const env = { ...process.env, GNUPGHOME: gnupg };
-    execFileSync(
-      'gpg',
-      [
-        '--batch',
-        '--passphrase',
-        '',
-        '--quick-gen-key',
-        'Mooring Test <signer@mooring.invalid>',
-        'ed25519',
-        'sign',
-        'never',
-      ],
-      { env, stdio: 'ignore' },
-    );
+    for (const who of ['signer', 'stranger']) {
+      execFileSync(
+        'gpg',
+        [
+          '--batch',
+          '--passphrase',
+          '',
+          '--quick-gen-key',
+          `${who} <${who}@mooring.invalid>`,
+          'ed25519',
+          'sign',
+          'never',
+        ],
+        { env, stdio: 'ignore' },
+      );
+    }
     const publicKey = execFileSync('gpg', ['--armor', '--export', 'signer@mooring.invalid'], {
       env,
     }).toString();
@@ -368,39 +449,341 @@ describe('GitRepository verification', () => {
     });
     await createRepo('verified', {
       url: http.url('signed.git'),
+      ref: { branch: 'main' },
       verify: { mode: 'HEAD', secretRef: { name: 'pgp-keys' } },
     });
-    const refused = await waitReady('verified', 'False');
-    assert.equal(ready(refused)!.reason, 'VerificationError');
-    assert.equal(refused.status?.artifact, undefined, 'nothing stored for an unsigned commit');
+    const unsigned = await refusedFor('verified', await signed.rev('main'), 'InvalidCommitSignature');
+    assert.match(ready(unsigned)!.message, /is not signed/);
 
-    // Sign a new commit with the key, as a developer with `git commit -S` would.
-    const work = tempDir('mooring-sign-');
-    await git(['clone', '-q', signed.dir, work]);
-    writeFileSync(join(work, 'b.yaml'), 'b: 2\n');
-    await git(['-C', work, 'add', '.']);
-    await git(
-      [
-        '-C',
-        work,
-        '-c',
-        'user.signingkey=signer@mooring.invalid',
-        'commit',
-        '-q',
-        '-S',
-        '-m',
-        'signed change',
-      ],
-      { env: { GNUPGHOME: gnupg } },
+    const gpgEnv = { GNUPGHOME: gnupg };
+    const byStranger = await pushCommit(
+      signed.dir,
+      'b.yaml',
+      ['-c', 'user.signingkey=stranger@mooring.invalid', '-c', 'commit.gpgSign=true'],
+      gpgEnv,
     );
-    await git(['-C', work, 'push', '-q', 'origin', 'HEAD:main']);
     await requestSync('verified');
-    const ok = await waitReady('verified', 'True');
+    const untrusted = await refusedFor('verified', byStranger, 'InvalidCommitSignature');
+    assert.match(ready(untrusted)!.message, /does not verify with any key/);
+
+    const bySigner = await pushCommit(
+      signed.dir,
+      'c.yaml',
+      ['-c', 'user.signingkey=signer@mooring.invalid', '-c', 'commit.gpgSign=true'],
+      gpgEnv,
+    );
+    await requestSync('verified');
+    const ok = await waitReady(
+      'verified',
+      'True',
+      (o) => o.status?.artifact?.revision === `main@sha1:${bySigner}`,
+    );
     const cond = ok.status?.conditions?.find((c) => c.type === 'SourceVerified');
     assert.equal(cond?.status, 'True');
-    assert.match(cond!.message, /verified signature/);
-    rmSync(work, { recursive: true, force: true });
+    assert.match(
+      cond!.message,
+      new RegExp(`verified signature of\\n\\t- commit '${bySigner}' with key '[0-9A-F]{16}'`),
+    );
+    assert.equal(ok.status?.sourceVerificationMode, 'HEAD');
     rmSync(gnupg, { recursive: true, force: true });
-    assert.ok(source.storage);
+  });
+
+  test('SSH (*.sshpub): signed commits and tags verify in HEAD, Tag and TagAndHEAD modes; unsigned and untrusted are refused', async () => {
+    const keys = tempDir('mooring-sshsign-');
+    const keygen = (name: string) =>
+      execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', name, '-f', join(keys, name)]);
+    keygen('dev');
+    keygen('stranger');
+    const pub = (name: string) => readFileSync(join(keys, `${name}.pub`), 'utf8');
+    const fp = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', join(keys, 'dev.pub')])
+      .toString()
+      .split(' ')[1]!;
+    const sshSign = (name: string) => ['-c', 'gpg.format=ssh', '-c', `user.signingkey=${join(keys, name)}`];
+
+    const repoSsh = await makeRepo(join(gitRoot, 'sshsigned.git'), {
+      commits: [{ files: { 'a.yaml': 'a: 1\n' }, message: 'unsigned' }],
+    });
+    await client.post(collectionPath(CoreTypes.secret, ns), {
+      metadata: { name: 'ssh-signers', namespace: ns },
+      data: { 'dev.sshpub': b64(`# the team\n${pub('dev')}`) },
+    });
+    const verify = (mode: string) => ({ mode, secretRef: { name: 'ssh-signers' } });
+    await createRepo('ssh-head', {
+      url: http.url('sshsigned.git'),
+      ref: { branch: 'main' },
+      verify: verify('HEAD'),
+    });
+    await refusedFor('ssh-head', await repoSsh.rev('main'), 'InvalidCommitSignature');
+
+    const byStranger = await pushCommit(repoSsh.dir, 'b.yaml', [
+      ...sshSign('stranger'),
+      '-c',
+      'commit.gpgSign=true',
+    ]);
+    await requestSync('ssh-head');
+    const untrusted = await refusedFor('ssh-head', byStranger, 'InvalidCommitSignature');
+    assert.match(ready(untrusted)!.message, /not in the verification Secret/);
+
+    const byDev = await pushCommit(repoSsh.dir, 'c.yaml', [...sshSign('dev'), '-c', 'commit.gpgSign=true']);
+    // A tag signed by the trusted key on the trusted commit; another signed by the stranger.
+    const work = tempDir('mooring-sshtag-');
+    await git(['clone', '-q', repoSsh.dir, work]);
+    await git(['-C', work, ...sshSign('dev'), 'tag', '-s', '-m', 'release', 'v1.0.0']);
+    await git(['-C', work, ...sshSign('stranger'), 'tag', '-s', '-m', 'rogue', 'v1.0.1']);
+    await git(['-C', work, 'tag', 'v1.0.2']);
+    await git(['-C', work, 'push', '-q', 'origin', '--tags']);
+    rmSync(work, { recursive: true, force: true });
+
+    await requestSync('ssh-head');
+    await createRepo('ssh-tag', {
+      url: http.url('sshsigned.git'),
+      ref: { tag: 'v1.0.0' },
+      verify: verify('Tag'),
+    });
+    await createRepo('ssh-both', {
+      url: http.url('sshsigned.git'),
+      ref: { tag: 'v1.0.0' },
+      verify: verify('TagAndHEAD'),
+    });
+    await createRepo('ssh-rogue-tag', {
+      url: http.url('sshsigned.git'),
+      ref: { tag: 'v1.0.1' },
+      verify: verify('Tag'),
+    });
+    await createRepo('ssh-light-tag', {
+      url: http.url('sshsigned.git'),
+      ref: { tag: 'v1.0.2' },
+      verify: verify('Tag'),
+    });
+    await createRepo('ssh-tag-on-branch', {
+      url: http.url('sshsigned.git'),
+      ref: { branch: 'main' },
+      verify: verify('Tag'),
+    });
+
+    const head = await waitReady(
+      'ssh-head',
+      'True',
+      (o) => o.status?.artifact?.revision === `main@sha1:${byDev}`,
+    );
+    assert.equal(
+      head.status?.conditions?.find((c) => c.type === 'SourceVerified')?.message,
+      `verified signature of\n\t- commit '${byDev}' with key '${fp}'`,
+    );
+    const tag = await waitReady('ssh-tag', 'True');
+    assert.equal(tag.status?.artifact?.revision, `v1.0.0@sha1:${byDev}`);
+    assert.equal(
+      tag.status?.conditions?.find((c) => c.type === 'SourceVerified')?.message,
+      `verified signature of\n\t- tag 'v1.0.0' with key '${fp}'`,
+    );
+    assert.equal(tag.status?.sourceVerificationMode, 'Tag');
+    const both = await waitReady('ssh-both', 'True');
+    assert.match(
+      both.status!.conditions!.find((c) => c.type === 'SourceVerified')!.message,
+      /- tag 'v1\.0\.0'.*\n\t- commit/,
+    );
+
+    const rogue = ready(await waitReady('ssh-rogue-tag', 'False'))!;
+    assert.equal(rogue.reason, 'InvalidTagSignature', rogue.message);
+    const light = ready(await waitReady('ssh-light-tag', 'False'))!;
+    assert.equal(light.reason, 'InvalidGitObject', light.message);
+    const onBranch = await waitReady('ssh-tag-on-branch', 'False');
+    assert.equal(ready(onBranch)!.reason, 'InvalidVerificationMode');
+    assert.equal(onBranch.status?.conditions?.find((c) => c.type === 'Stalled')?.status, 'True');
+    for (const name of ['ssh-rogue-tag', 'ssh-light-tag', 'ssh-tag-on-branch']) {
+      assert.equal((await getRepo(name)).status?.artifact, undefined, `${name}: nothing stored`);
+    }
+    rmSync(keys, { recursive: true, force: true });
+  });
+});
+
+describe('GitRepository include, submodules, sparse checkout and proxy', () => {
+  const names = async (o: GitRepository) => tarNames(await fetchArtifact(o.status!.artifact!.url));
+
+  test('spec.include: waits for the included artifact, mounts fromPath at toPath, follows its changes', async () => {
+    const base = await makeRepo(join(gitRoot, 'base.git'), {
+      commits: [{ files: { 'app.yaml': 'app: 1\n' }, message: 'base' }],
+    });
+    const lib = await makeRepo(join(gitRoot, 'lib.git'), {
+      commits: [{ files: { 'shared/x.yaml': 'x: 1\n', 'other/y.yaml': 'y: 1\n' }, message: 'lib' }],
+    });
+    const include = [{ repository: { name: 'lib' }, fromPath: 'shared', toPath: 'vendor/lib' }];
+    await createRepo('includer', { url: http.url('base.git'), ref: { branch: 'main' }, include });
+    const waiting = await waitReady('includer', 'False');
+    assert.equal(ready(waiting)!.reason, 'NotFound');
+    assert.equal(waiting.status?.conditions?.find((c) => c.type === 'IncludeUnavailable')?.status, 'True');
+    assert.equal(waiting.status?.artifact, undefined);
+
+    await createRepo('lib', { url: http.url('lib.git'), ref: { branch: 'main' } });
+    const libObj = await waitReady('lib', 'True');
+    const ok = await waitReady('includer', 'True');
+    assert.equal(ok.status!.artifact!.revision, `main@sha1:${await base.rev('main')}`);
+    const listed = await names(ok);
+    assert.ok(listed.includes('app.yaml') && listed.includes('vendor/lib/x.yaml'), listed.join(','));
+    assert.ok(!listed.some((n) => n.includes('y.yaml')), 'only fromPath is included');
+    assert.equal(ok.status?.includedArtifacts?.[0]?.digest, libObj.status!.artifact!.digest);
+    assert.deepEqual(ok.status?.observedInclude, include);
+    assert.equal(
+      ok.status?.conditions?.find((c) => c.type === 'IncludeUnavailable'),
+      undefined,
+    );
+
+    // A new commit in the included repository changes the including artifact (same own revision).
+    const libNext = await commitFiles(lib, { 'shared/z.yaml': 'z: 1\n' }, 'more lib');
+    await requestSync('lib');
+    await waitReady('lib', 'True', (o) => o.status?.artifact?.revision === `main@sha1:${libNext}`);
+    const changed = await waitReady(
+      'includer',
+      'True',
+      (o) => o.status?.includedArtifacts?.[0]?.revision === `main@sha1:${libNext}`,
+    );
+    assert.equal(changed.status!.artifact!.revision, ok.status!.artifact!.revision);
+    assert.notEqual(changed.status!.artifact!.digest, ok.status!.artifact!.digest);
+    assert.ok((await names(changed)).includes('vendor/lib/z.yaml'));
+
+    // Copying onto an existing file fails as Flux's rename does.
+    await createRepo('clash', {
+      url: http.url('base.git'),
+      ref: { branch: 'main' },
+      include: [{ repository: { name: 'lib' }, fromPath: 'shared/x.yaml', toPath: 'app.yaml' }],
+    });
+    const clash = ready(await waitReady('clash', 'False'))!;
+    assert.equal(clash.reason, 'CopyFailure', clash.message);
+    assert.match(clash.message, /'app\.yaml' already exists/);
+    await client.delete(objectPath(GitRepositoryType, ns, 'clash'));
+  });
+
+  test('spec.recurseSubmodules: submodules over HTTP (basic auth) and SSH with the parent credentials', async () => {
+    const sub = await makeRepo(join(gitRoot, 'sub.git'), {
+      commits: [{ files: { 'lib.yaml': 'lib: 1\n' } }],
+    });
+    const work = tempDir('mooring-parent-');
+    await git(['init', '-q', '--initial-branch=main', work]);
+    writeFileSync(join(work, 'app.yaml'), 'app: 1\n');
+    writeFileSync(
+      join(work, '.gitmodules'),
+      '[submodule "vendor/sub"]\n\tpath = vendor/sub\n\turl = ../sub.git\n',
+    );
+    await git(['-C', work, 'add', '.']);
+    await git([
+      '-C',
+      work,
+      'update-index',
+      '--add',
+      '--cacheinfo',
+      `160000,${await sub.rev('main')},vendor/sub`,
+    ]);
+    await git(['-C', work, 'commit', '-q', '-m', 'parent']);
+    await git(['clone', '-q', '--bare', work, join(gitRoot, 'parent.git')]);
+    rmSync(work, { recursive: true, force: true });
+    await client.post(collectionPath(CoreTypes.secret, ns), {
+      metadata: { name: 'sub-basic', namespace: ns },
+      data: { username: b64('deploy'), password: b64('s3cr3t-pass') },
+    });
+    await client.post(collectionPath(CoreTypes.secret, ns), {
+      metadata: { name: 'sub-ssh', namespace: ns },
+      data: { identity: b64(ssh.clientKey), known_hosts: b64(ssh.knownHosts) },
+    });
+    const spec = { ref: { branch: 'main' }, recurseSubmodules: true };
+    await createRepo('subs-http', {
+      url: authHttp.url('parent.git'),
+      secretRef: { name: 'sub-basic' },
+      ...spec,
+    });
+    await createRepo('subs-ssh', { url: ssh.url('parent.git'), secretRef: { name: 'sub-ssh' }, ...spec });
+    await createRepo('no-subs', {
+      url: authHttp.url('parent.git'),
+      secretRef: { name: 'sub-basic' },
+      ref: { branch: 'main' },
+    });
+    for (const name of ['subs-http', 'subs-ssh']) {
+      const o = await waitReady(name, 'True');
+      const listed = await names(o);
+      assert.ok(listed.includes('vendor/sub/lib.yaml'), `${name}: ${listed.join(',')}`);
+      assert.ok(!listed.some((n) => n.endsWith('.git')), 'no Git data in the artifact');
+      assert.equal(o.status?.observedRecurseSubmodules, true);
+    }
+    const plain = await names(await waitReady('no-subs', 'True'));
+    assert.ok(!plain.includes('vendor/sub/lib.yaml'), 'without recurseSubmodules the submodule stays empty');
+  });
+
+  test('spec.sparseCheckout: the artifact holds only the listed directories, the rest is never downloaded', async () => {
+    await makeRepo(join(gitRoot, 'mono.git'), {
+      commits: [
+        {
+          files: {
+            'root.yaml': 'root: 1\n',
+            'deploy/app.yaml': 'app: 1\n',
+            'infra/net.yaml': 'net: 1\n',
+            'assets/big.bin': randomBytes(2_000_000),
+          },
+        },
+      ],
+    });
+    const before = http.requests.length;
+    await createRepo('sparse', {
+      url: http.url('mono.git'),
+      ref: { branch: 'main' },
+      sparseCheckout: ['./deploy', 'infra'],
+    });
+    const o = await waitReady('sparse', 'True');
+    const served = http.requests
+      .slice(before)
+      .filter((r) => r.path.startsWith('/mono.git'))
+      .reduce((n, r) => n + r.bytes, 0);
+    assert.ok(
+      served < 1_000_000,
+      `${served} bytes served: the 2 MB blob outside the sparse set was downloaded`,
+    );
+    assert.deepEqual((await names(o)).sort(), ['deploy/', 'deploy/app.yaml', 'infra/', 'infra/net.yaml']);
+    assert.deepEqual(o.status?.observedSparseCheckout, ['./deploy', 'infra']);
+
+    await createRepo('sparse-missing', {
+      url: http.url('mono.git'),
+      ref: { branch: 'main' },
+      sparseCheckout: ['nope'],
+    });
+    const missing = ready(await waitReady('sparse-missing', 'False'))!;
+    assert.match(missing.message, /sparse checkout dir 'nope' does not exist in repository/);
+    await client.delete(objectPath(GitRepositoryType, ns, 'sparse-missing'));
+  });
+
+  test('spec.proxySecretRef: Git over HTTPS goes through the CONNECT proxy with its credentials; SSH is refused', async () => {
+    const proxy = await startProxy({ username: 'px', password: 'px-secret-123' });
+    const tls = await startGitHttpServer({ root: gitRoot, tls: true });
+    try {
+      await client.post(collectionPath(CoreTypes.secret, ns), {
+        metadata: { name: 'proxy', namespace: ns },
+        data: { address: b64(proxy.url), username: b64('px'), password: b64('px-secret-123') },
+      });
+      await client.post(collectionPath(CoreTypes.secret, ns), {
+        metadata: { name: 'tls-ca', namespace: ns },
+        data: { 'ca.crt': b64(tls.caCert!) },
+      });
+      await createRepo('proxied', {
+        url: tls.url('app.git'),
+        ref: { branch: 'main' },
+        secretRef: { name: 'tls-ca' },
+        proxySecretRef: { name: 'proxy' },
+      });
+      const o = await waitReady('proxied', 'True');
+      assert.equal(o.status!.artifact!.revision, `main@sha1:${await repo.rev('main')}`);
+      assert.ok(proxy.connects.includes(`127.0.0.1:${tls.port}`), `tunnels: ${proxy.connects.join(',')}`);
+      assert.equal(proxy.refused, 0);
+
+      await createRepo('proxied-ssh', {
+        url: ssh.url('app.git'),
+        ref: { branch: 'main' },
+        secretRef: { name: 'ssh-good' },
+        proxySecretRef: { name: 'proxy' },
+      });
+      const refused = await waitReady('proxied-ssh', 'False');
+      assert.equal(ready(refused)!.reason, 'UnsupportedConfiguration');
+      assert.match(ready(refused)!.message, /spec\.proxySecretRef/);
+      assert.equal(refused.status?.conditions?.find((c) => c.type === 'Stalled')?.status, 'True');
+    } finally {
+      await client.delete(objectPath(GitRepositoryType, ns, 'proxied')).catch(() => undefined);
+      await Promise.all([proxy.stop(), tls.stop()]);
+    }
   });
 });

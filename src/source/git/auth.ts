@@ -65,3 +65,47 @@ export function secretValues(auth: GitAuth | undefined): string[] {
   const values = [auth.password, auth.bearerToken, auth.tlsKey, auth.sshIdentity, auth.sshPassphrase];
   return values.filter((v): v is string => typeof v === 'string' && v.length >= 4);
 }
+
+/** The proxy password (and the URL that carries it), for scrubbing error text. */
+export function proxySecrets(proxyUrl: string | undefined): string[] {
+  if (!proxyUrl) return [];
+  const u = new URL(proxyUrl);
+  const password = decodeURIComponent(u.password);
+  return [proxyUrl, ...(password.length >= 4 ? [password, u.password] : [])];
+}
+
+/**
+ * spec.proxySecretRef's Secret (`address`, optional `username`/`password`, as Flux) → the proxy
+ * URL with credentials. Throws GitError AuthenticationFailed naming the missing or bad key.
+ */
+export function proxyUrlFromSecret(data: Record<string, string>, secretName: string): string {
+  const get = (key: string) => (data[key] ? Buffer.from(data[key], 'base64').toString('utf8') : '');
+  const address = get('address').trim();
+  if (!address) {
+    throw new GitError(
+      'AuthenticationFailed',
+      `invalid proxy secret '${secretName}': key 'address' is missing`,
+    );
+  }
+  let u: URL;
+  try {
+    u = new URL(address.includes('://') ? address : `http://${address}`);
+  } catch {
+    throw new GitError(
+      'AuthenticationFailed',
+      `invalid proxy secret '${secretName}': 'address' is not a URL`,
+    );
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+    throw new GitError(
+      'AuthenticationFailed',
+      `invalid proxy secret '${secretName}': only http:// and https:// proxies are supported`,
+    );
+  }
+  const username = get('username');
+  if (username) {
+    u.username = encodeURIComponent(username);
+    u.password = encodeURIComponent(get('password'));
+  }
+  return u.toString();
+}

@@ -3,6 +3,7 @@
 // AbortSignal apply. It remembers the last failure for error classification.
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { HttpsProxyAgent } from 'https-proxy-agent';
 import type { GitAuth } from './types.js';
 
 interface HttpRequestLike {
@@ -26,10 +27,16 @@ export class NodeHttpClient {
   lastStatus: number | undefined;
   lastError: NodeJS.ErrnoException | undefined;
 
+  /** CONNECT tunnels through spec.proxySecretRef's proxy, for http:// and https:// remotes alike. */
+  private readonly proxyAgent: HttpsProxyAgent<string> | undefined;
+
   constructor(
     private readonly auth: GitAuth,
     private readonly signal: AbortSignal,
-  ) {}
+    proxyUrl?: string,
+  ) {
+    if (proxyUrl) this.proxyAgent = new HttpsProxyAgent(proxyUrl);
+  }
 
   request = async (req: HttpRequestLike): Promise<HttpResponseLike> => {
     const url = new URL(req.url);
@@ -51,6 +58,7 @@ export class NodeHttpClient {
         options.key = this.auth.tlsKey;
       }
     }
+    if (this.proxyAgent) options.agent = this.proxyAgent;
     const mod = url.protocol === 'https:' ? https : http;
     const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
       const r = mod.request(url, options, resolve);

@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import git from 'isomorphic-git';
 import { DirectoryTree } from '../tree.js';
-import { secretValues } from './auth.js';
+import { proxySecrets, secretValues } from './auth.js';
 import { type Deadline, deadline } from './deadline.js';
 import { NodeHttpClient } from './http-client.js';
 import { commitSignature, messageSubject, tagSignature } from './objects.js';
@@ -60,8 +60,15 @@ export class IsomorphicGitBackend implements GitBackend {
     const plan = planRef(ref);
     return withConnection(url, opts, (c) => checkoutIn(c, plan, dir));
   }
+
+  /** spec.sparseCheckout: the whole commit is downloaded, only the listed directories written. */
   async fetch(url: string, ref: RefSpec, dir: string, opts: GitOptions): Promise<FetchedSource> {
-    return { ...(await this.checkout(url, ref, dir, opts)), tree: new DirectoryTree(dir) };
+    if (opts.recurseSubmodules) {
+      throw new GitError('GitOperationFailed', 'the isomorphic Git backend cannot check out submodules');
+    }
+    const plan = planRef(ref);
+    const result = await withConnection(url, opts, (c) => checkoutIn(c, plan, dir, opts.sparseCheckout));
+    return { ...result, tree: new DirectoryTree(dir) };
   }
 }
 
@@ -72,13 +79,11 @@ async function listRefs(c: Conn, plan: RefPlan): Promise<RemoteRefs> {
     url: c.url,
     // Over SSH the transport speaks v0; over HTTP v2 ls-refs filters on the server.
     protocolVersion: c.isSsh ? 1 : 2,
-    symrefs: true,
     peelTags: true,
-    ...(prefixes.length === 1 && prefixes[0] !== 'HEAD' ? { prefix: prefixes[0] } : {}),
+    ...(prefixes.length === 1 ? { prefix: prefixes[0] } : {}),
   });
   const remote: RemoteRefs = { refs: new Map() };
   for (const r of refs) {
-    if (r.ref === 'HEAD' && r.target) remote.head = r.target;
     const entry: { oid: string; peeled?: string } = { oid: r.oid };
     if (r.peeled) entry.peeled = r.peeled;
     remote.refs.set(r.ref, entry);
@@ -86,7 +91,12 @@ async function listRefs(c: Conn, plan: RefPlan): Promise<RemoteRefs> {
   return remote;
 }
 
-async function checkoutIn(c: Conn, plan: RefPlan, dir: string): Promise<CheckoutResult> {
+async function checkoutIn(
+  c: Conn,
+  plan: RefPlan,
+  dir: string,
+  sparse?: readonly string[],
+): Promise<CheckoutResult> {
   fs.mkdirSync(dir, { recursive: true });
   await git.init({ fs, dir, defaultBranch: LOCAL_BRANCH });
   // fetch needs a configured remote (for its refspec); the URL holds no credentials.
@@ -110,16 +120,6 @@ async function checkoutIn(c: Conn, plan: RefPlan, dir: string): Promise<Checkout
     case 'commit': {
       shortRef = plan.branch ?? '';
       fetchedOid = await fetchCommit(c, dir, plan.commit, plan.branch, fetchOne);
-      break;
-    }
-    case 'head': {
-      const res = await fetchOne('HEAD', 1);
-      if (!res.fetchHead) throw new GitError('RefNotFound', `the remote repository ${c.redacted} is empty`);
-      if (!res.defaultBranch) {
-        throw new GitError('RefNotFound', 'the remote does not advertise a default branch (HEAD)');
-      }
-      shortRef = shortRefName(res.defaultBranch);
-      fetchedOid = res.fetchHead;
       break;
     }
     default: {
@@ -151,7 +151,13 @@ async function checkoutIn(c: Conn, plan: RefPlan, dir: string): Promise<Checkout
     commit = m[1]!;
   }
   await git.writeRef({ fs, dir, ref: `refs/heads/${LOCAL_BRANCH}`, value: commit, force: true });
-  await git.checkout({ fs, dir, ref: LOCAL_BRANCH, force: true });
+  await git.checkout({
+    fs,
+    dir,
+    ref: LOCAL_BRANCH,
+    force: true,
+    ...(sparse?.length ? { filepaths: [...sparse] } : {}),
+  });
 
   const rawCommitObj = await git.readObject({ fs, dir, oid: commit, format: 'content' });
   if (rawCommitObj.type !== 'commit') {
@@ -235,7 +241,7 @@ function isWantRejected(err: unknown): boolean {
 async function withConnection<T>(rawUrl: string, opts: GitOptions, fn: (c: Conn) => Promise<T>): Promise<T> {
   const url = parseGitUrl(rawUrl);
   const auth = effectiveAuth(url, opts.auth);
-  const secrets = secretValues(auth);
+  const secrets = [...secretValues(auth), ...proxySecrets(opts.proxyUrl)];
   const dl = deadline(opts);
   let ssh: SshTransport | undefined;
   let httpClient: NodeHttpClient | undefined;
@@ -263,7 +269,7 @@ async function withConnection<T>(rawUrl: string, opts: GitOptions, fn: (c: Conn)
       );
       conn = { url: SSH_PLACEHOLDER_URL, http: ssh, redacted: url.redacted, isSsh: true };
     } else {
-      httpClient = new NodeHttpClient(auth, dl.signal);
+      httpClient = new NodeHttpClient(auth, dl.signal, opts.proxyUrl);
       conn = { url: url.redacted, http: httpClient, redacted: url.redacted, isSsh: false };
     }
     return await raceAbort(fn(conn), dl);

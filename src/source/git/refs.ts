@@ -1,6 +1,7 @@
 // Ref selection shared by both backends: Flux precedence, ref-name validation, resolution
 // against a remote's advertised refs, semver tag selection and Flux revision strings.
 import semver from 'semver';
+import { DEFAULT_BRANCH } from '../../api/gitrepository.js';
 import { GitError, type RefSpec, type ResolvedRevision } from './types.js';
 
 export type RefPlan =
@@ -8,11 +9,12 @@ export type RefPlan =
   | { kind: 'name'; name: string }
   | { kind: 'semver'; range: string }
   | { kind: 'tag'; tag: string }
-  | { kind: 'branch'; branch: string }
-  /** No ref: follow the remote's HEAD symref (its default branch). */
-  | { kind: 'head' };
+  | { kind: 'branch'; branch: string };
 
-/** Flux precedence: commit > name > semver > tag > branch; nothing → remote HEAD. */
+/**
+ * Flux precedence: commit > name > semver > tag > branch; nothing → branch `master`
+ * (fluxcd/pkg git.DefaultBranch), whatever the remote's HEAD points to.
+ */
 export function planRef(ref: RefSpec | undefined): RefPlan {
   const r = ref ?? {};
   if (r.commit) {
@@ -38,8 +40,7 @@ export function planRef(ref: RefSpec | undefined): RefPlan {
     return { kind: 'semver', range: r.semver };
   }
   if (r.tag) return { kind: 'tag', tag: checkRefName(r.tag, 'tag') };
-  if (r.branch) return { kind: 'branch', branch: checkRefName(r.branch, 'branch') };
-  return { kind: 'head' };
+  return { kind: 'branch', branch: checkRefName(r.branch || DEFAULT_BRANCH, 'branch') };
 }
 
 /**
@@ -68,16 +69,12 @@ export function checkRefName(name: string, what: string): string {
 
 /** Refs a remote advertises: full name → object id, plus the peeled commit of annotated tags. */
 export interface RemoteRefs {
-  /** Target of the HEAD symref, e.g. `refs/heads/main`. */
-  head?: string;
   refs: Map<string, { oid: string; peeled?: string }>;
 }
 
 /** The ref prefixes needed to resolve `plan` (for ls-remote patterns / protocol v2 ref-prefix). */
 export function refPrefixes(plan: RefPlan): string[] {
   switch (plan.kind) {
-    case 'head':
-      return ['HEAD'];
     case 'branch':
       return [`refs/heads/${plan.branch}`];
     case 'tag':
@@ -123,22 +120,6 @@ export function resolvePlan(plan: Exclude<RefPlan, { kind: 'commit' }>, remote: 
       const tag = pickSemverTag(plan.range, tags);
       if (!tag) throw new GitError('RefNotFound', `no tag matches semver range '${plan.range}'`);
       return lookup(`refs/tags/${tag}`, tag, `tag '${tag}'`);
-    }
-    case 'head': {
-      const head = remote.head;
-      if (!head) {
-        if (remote.refs.size === 0) throw new GitError('RefNotFound', 'the remote repository is empty');
-        throw new GitError('RefNotFound', 'the remote does not advertise a default branch (HEAD)');
-      }
-      // ls-remote/ls-refs filtered to HEAD advertise only HEAD itself, not the branch.
-      const r = remote.refs.get(head) ?? remote.refs.get('HEAD');
-      if (!r) {
-        throw new GitError(
-          'RefNotFound',
-          `the remote's default branch '${shortRefName(head)}' has no commits`,
-        );
-      }
-      return { fullRef: head, oid: r.oid, commit: r.peeled ?? r.oid, shortRef: shortRefName(head) };
     }
   }
 }
@@ -218,7 +199,5 @@ export function describePlan(plan: RefPlan): string {
       return `ref '${plan.name}'`;
     case 'commit':
       return `commit '${plan.commit}'`;
-    case 'head':
-      return 'default branch';
   }
 }

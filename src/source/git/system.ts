@@ -6,7 +6,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { secretValues } from './auth.js';
+import { DirectoryTree } from '../tree.js';
+import { proxySecrets, secretValues } from './auth.js';
 import { type Deadline, deadline } from './deadline.js';
 import { commitSignature, messageSubject, tagSignature } from './objects.js';
 import {
@@ -74,50 +75,95 @@ export class SystemGitBackend implements GitBackend {
   /** No working tree: the archive reads the commit's objects (writing 3,000 files only to read them back costs more than the fetch's own checkout). */
   async fetch(url: string, ref: RefSpec, dir: string, opts: GitOptions): Promise<FetchedSource> {
     const plan = planRef(ref);
-    const result = await withSession(this.gitPath, url, opts, (s) => checkoutIn(s, plan, dir, false));
-    return { ...result, tree: new GitObjectTree(this.gitPath, join(dir, '.git'), result.commit) };
+    const extras: CheckoutExtras = {
+      ...(opts.sparseCheckout?.length ? { sparse: opts.sparseCheckout } : {}),
+      ...(opts.recurseSubmodules ? { submodules: true } : {}),
+    };
+    const result = await withSession(this.gitPath, url, opts, (s) => checkoutIn(s, plan, dir, false, extras));
+    // Sparse and submodule checkouts need a working tree (partial clone; submodules are other repositories).
+    const tree =
+      extras.sparse || extras.submodules
+        ? new DirectoryTree(dir)
+        : new GitObjectTree(this.gitPath, join(dir, '.git'), result.commit);
+    return { ...result, tree };
   }
+}
+
+interface CheckoutExtras {
+  /** Directories to check out; nothing else is downloaded (blob:none partial clone). */
+  sparse?: string[];
+  submodules?: boolean;
+}
+
+/** Non-cone sparse-checkout patterns: exactly the listed directories, no root files. */
+export function sparsePatterns(dirs: readonly string[]): string {
+  return dirs.map((d) => `/${d.replace(/[\\*?[!#]/g, (c) => `\\${c}`)}/\n`).join('');
 }
 
 async function checkoutIn(
   s: Session,
   plan: RefPlan,
   dir: string,
-  worktree: boolean,
+  worktreeWanted: boolean,
+  extras: CheckoutExtras = {},
 ): Promise<CheckoutResult> {
   mkdirSync(dir, { recursive: true });
+  const worktree = worktreeWanted || Boolean(extras.sparse || extras.submodules);
   let shortRef: string;
   let target: string; // what to check out: a local ref or a SHA
-  if (plan.kind === 'head') {
-    // clone learns the default branch from the HEAD symref in the same connection.
-    await s.git(
-      [
-        'clone',
-        '-q',
-        '--depth',
-        '1',
-        '--no-tags',
-        '--single-branch',
-        '--template=',
-        ...(worktree ? [] : ['--no-checkout']),
-        '--',
-        s.url,
-        dir,
-      ],
-      {
-        op: 'clone',
-      },
-    );
-    // A fresh clone's HEAD is the symref `ref: refs/heads/<default branch>` (a file; no spawn).
+  if (plan.kind === 'branch' && !extras.sparse) {
+    // One process: clone fetches the branch tip and writes the repository.
+    const missing = () => new GitError('RefNotFound', `branch '${plan.branch}' not found on the remote`);
+    await s
+      .git(
+        [
+          'clone',
+          '-q',
+          '--depth',
+          '1',
+          '--no-tags',
+          '--single-branch',
+          `--branch=${plan.branch}`,
+          '--template=',
+          ...(worktree ? [] : ['--no-checkout']),
+          '--',
+          s.url,
+          dir,
+        ],
+        { op: `clone ${describePlan(plan)}` },
+      )
+      .catch((err: unknown) => {
+        throw err instanceof GitError && err.reason === 'RefNotFound' ? missing() : err;
+      });
+    // `clone --branch` also accepts a tag (and detaches): only a branch counts, as in Flux.
     const head = /^ref: (\S+)/.exec(readFileSync(join(dir, '.git', 'HEAD'), 'utf8'));
-    if (!head) throw new GitError('GitOperationFailed', `clone of ${s.redacted} left a detached HEAD`);
-    shortRef = shortRefName(head[1]!);
+    if (head?.[1] !== `refs/heads/${plan.branch}`) throw missing();
+    shortRef = plan.branch;
     target = 'HEAD';
   } else {
     await s.git(['init', '-q', '--template=', dir], { op: 'init' });
+    // A named remote: submodules resolve relative URLs against it, a partial clone needs it.
+    let source = s.url;
+    if (extras.sparse || extras.submodules) {
+      await s.git(['remote', 'add', 'origin', s.url], { cwd: dir, op: 'configure remote' });
+      source = 'origin';
+    }
+    if (extras.sparse) {
+      for (const [key, value] of [
+        ['extensions.partialClone', 'origin'],
+        ['remote.origin.promisor', 'true'],
+        ['remote.origin.partialCloneFilter', 'blob:none'],
+        ['core.sparseCheckout', 'true'],
+      ] as const) {
+        await s.git(['config', key, value], { cwd: dir, op: 'configure sparse checkout' });
+      }
+      mkdirSync(join(dir, '.git', 'info'), { recursive: true });
+      writeFileSync(join(dir, '.git', 'info', 'sparse-checkout'), sparsePatterns(extras.sparse));
+    }
+    const filter = extras.sparse ? ['--filter=blob:none'] : [];
     if (plan.kind === 'commit') {
       shortRef = plan.branch ?? '';
-      target = await fetchCommit(s, dir, plan.commit, plan.branch);
+      target = await fetchCommit(s, dir, plan.commit, plan.branch, source, filter);
     } else {
       const fullRef =
         plan.kind === 'semver'
@@ -125,7 +171,17 @@ async function checkoutIn(
           : refPrefixes(plan)[0]!;
       shortRef = plan.kind === 'name' ? fullRef : shortRefName(fullRef);
       await s.git(
-        ['fetch', '-q', '--depth', '1', '--no-tags', '--end-of-options', s.url, `+${fullRef}:${FETCHED_REF}`],
+        [
+          'fetch',
+          '-q',
+          '--depth',
+          '1',
+          '--no-tags',
+          ...filter,
+          '--end-of-options',
+          source,
+          `+${fullRef}:${FETCHED_REF}`,
+        ],
         {
           cwd: dir,
           op: `fetch ${describePlan(plan)}`,
@@ -139,6 +195,13 @@ async function checkoutIn(
         op: 'checkout',
       });
     }
+  }
+  if (extras.submodules) {
+    // Same environment, so the parent's credentials (and host keys) apply, as in Flux.
+    await s.git(['submodule', 'update', '-q', '--init', '--recursive', '--depth', '1'], {
+      cwd: dir,
+      op: 'update submodules',
+    });
   }
 
   // One process reads what the ref points to (a tag object or the commit) and the commit.
@@ -207,13 +270,18 @@ async function fetchCommit(
   dir: string,
   commit: string,
   branch: string | undefined,
+  source: string,
+  filter: string[],
 ): Promise<string> {
   if (commit.length === 40) {
     try {
-      await s.git(['fetch', '-q', '--depth', '1', '--no-tags', '--end-of-options', s.url, commit], {
-        cwd: dir,
-        op: `fetch commit ${commit}`,
-      });
+      await s.git(
+        ['fetch', '-q', '--depth', '1', '--no-tags', ...filter, '--end-of-options', source, commit],
+        {
+          cwd: dir,
+          op: `fetch commit ${commit}`,
+        },
+      );
       return commit;
     } catch (err) {
       if (!(err instanceof GitError) || err.reason !== 'RefNotFound') throw err;
@@ -222,7 +290,7 @@ async function fetchCommit(
   const refspec = branch
     ? `+refs/heads/${branch}:refs/mooring/heads/${branch}`
     : '+refs/heads/*:refs/mooring/heads/*';
-  await s.git(['fetch', '-q', '--no-tags', '--end-of-options', s.url, refspec], {
+  await s.git(['fetch', '-q', '--no-tags', ...filter, '--end-of-options', source, refspec], {
     cwd: dir,
     op: branch ? `fetch branch '${branch}'` : 'fetch branches',
   });
@@ -262,12 +330,12 @@ async function withSession<T>(
 ): Promise<T> {
   const url = parseGitUrl(rawUrl);
   const auth = effectiveAuth(url, opts.auth);
-  const secrets = secretValues(auth);
+  const secrets = [...secretValues(auth), ...proxySecrets(opts.proxyUrl)];
   const hasCredentials = Boolean(auth.username || auth.password || auth.bearerToken || auth.tlsCert);
   const dl = deadline(opts);
   const tmp = mkdtempSync(join(opts.tmpDir ?? tmpdir(), 'mooring-git-'));
   try {
-    const env = buildEnv(url, auth, tmp);
+    const env = buildEnv(url, auth, tmp, opts.proxyUrl);
     const gitUrl = effectiveUrl(url, auth);
     const session: Session = {
       url: gitUrl,
@@ -279,7 +347,7 @@ async function withSession<T>(
         // ls-remote patterns match whole trailing path components: a prefix needs a glob.
         // Peeled annotated tags are listed as `<ref>^{}`.
         const patterns = prefixes.flatMap((p) => (p.endsWith('/') ? [`${p}*`] : [p, `${p}^{}`]));
-        const out = await session.git(['ls-remote', '--symref', '--end-of-options', gitUrl, ...patterns], {
+        const out = await session.git(['ls-remote', '--end-of-options', gitUrl, ...patterns], {
           op: 'list remote refs',
         });
         return parseLsRemote(out);
@@ -313,13 +381,14 @@ function effectiveUrl(url: GitUrl, auth: GitAuth): string {
   return u.toString();
 }
 
-function buildEnv(url: GitUrl, auth: GitAuth, tmp: string): Record<string, string> {
+function buildEnv(url: GitUrl, auth: GitAuth, tmp: string, proxyUrl?: string): Record<string, string> {
   const home = join(tmp, 'home');
   mkdirSync(home, { mode: 0o700 });
   const env: Record<string, string> = {};
   for (const k of PASSTHROUGH_ENV) {
     const v = process.env[k];
-    if (v !== undefined) env[k] = v;
+    // spec.proxySecretRef replaces the environment's proxy settings, no_proxy included.
+    if (v !== undefined && !(proxyUrl && /proxy$/i.test(k))) env[k] = v;
   }
   Object.assign(env, {
     HOME: home,
@@ -390,6 +459,8 @@ function buildEnv(url: GitUrl, auth: GitAuth, tmp: string): Record<string, strin
       config.push(['http.sslKey', write('tls.key', auth.tlsKey)]);
     }
     config.push(['http.lowSpeedLimit', '1'], ['http.lowSpeedTime', '600']);
+    // Basic credentials sent up front, as go-git does (curl's default probes first).
+    if (proxyUrl) config.push(['http.proxy', proxyUrl], ['http.proxyAuthMethod', 'basic']);
   }
   env.GIT_CONFIG_COUNT = String(config.length);
   config.forEach(([k, v], i) => {
@@ -578,11 +649,6 @@ export function parseLsRemote(out: string): RemoteRefs {
   const remote: RemoteRefs = { refs: new Map() };
   for (const line of out.split('\n')) {
     if (!line) continue;
-    const sym = /^ref: (\S+)\tHEAD$/.exec(line);
-    if (sym) {
-      remote.head = sym[1]!;
-      continue;
-    }
     const m = /^([0-9a-f]{40,64})\t(\S+)$/.exec(line);
     if (!m) continue;
     const [, oid, name] = m as unknown as [string, string, string];

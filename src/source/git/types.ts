@@ -23,7 +23,7 @@ export interface GitAuth {
 
 /**
  * `spec.ref` of a GitRepository. Precedence as Flux: commit > name > semver > tag > branch.
- * When nothing is set the remote's default branch (its HEAD symref) is followed.
+ * When nothing is set the branch `master` is checked out, as Flux does (not the remote's HEAD).
  */
 export interface RefSpec {
   branch?: string;
@@ -70,6 +70,18 @@ export interface GitOptions {
   signal?: AbortSignal;
   /** Where per-operation secrets (keys, known_hosts, askpass) and HOME go; defaults to os.tmpdir(). */
   tmpDir?: string;
+  /**
+   * HTTP(S) proxy for http(s):// remotes (spec.proxySecretRef), `http://[user:pass@]host:port`;
+   * reached with CONNECT. Replaces any proxy from the environment, `no_proxy` included.
+   */
+  proxyUrl?: string;
+  /**
+   * fetch(): only these directories (relative, '/'-separated, no `..`) end up in the tree
+   * (spec.sparseCheckout). System git downloads only their blobs (partial clone).
+   */
+  sparseCheckout?: string[];
+  /** fetch(): check out submodules recursively with the same credentials (spec.recurseSubmodules). */
+  recurseSubmodules?: boolean;
 }
 
 export type GitBackendName = 'git' | 'isomorphic';
