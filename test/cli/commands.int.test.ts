@@ -185,14 +185,14 @@ describe('get', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(
       r.stdout,
-      new RegExp(`^apps\\s+${REV}\\s+false\\s+True\\s+Applied revision: ${REV}\\s+\\d+s$`, 'm'),
+      new RegExp(`^apps\\s+${REV}\\s+false\\s+True\\s+-\\s+Applied revision: ${REV}\\s+\\d+s$`, 'm'),
     );
   });
 
   test('-A adds a NAMESPACE column first', async () => {
     const r = await mooring(['get', 'kustomizations', '-A', '--kubeconfig', kubeconfig]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /^NAMESPACE\s+NAME\s+REVISION\s+SUSPENDED\s+READY\s+MESSAGE\s+AGE$/m);
+    assert.match(r.stdout, /^NAMESPACE\s+NAME\s+REVISION\s+SUSPENDED\s+READY\s+DRIFT\s+MESSAGE\s+AGE$/m);
     assert.match(r.stdout, new RegExp(`^${ns}\\s+apps\\s+${REV}\\s`, 'm'));
   });
 
