@@ -294,11 +294,10 @@ export const diffCommand: Command = {
   summary: 'Show what merging a branch would change: one Kustomization, all of them, or offline',
   usage: `Show what merging a branch would do, before it lands.
 
-Usage:
-  mooring diff kustomization NAME --path DIR [flags]      one Kustomization, DIR in place of spec.path
-  mooring diff --all [-n NS | -A] [--path CHECKOUT]       every Kustomization whose GitRepository
-                                                          is this checkout (its git remotes)
-  mooring diff --offline --from REF [--to REF] [--path CHECKOUT]   no cluster needed
+Usage: mooring diff kustomization NAME --path DIR [flags]   one Kustomization, DIR as spec.path
+       mooring diff --all [-n NS | -A] [--path CHECKOUT]     every Kustomization whose GitRepository
+                                                             is this checkout (its git remotes)
+       mooring diff --offline --from REF [--to REF] [--path CHECKOUT]   no cluster needed
 
 Against the cluster, the local tree is built the way the controller builds each Kustomization
 (spec overrides, components, commonMetadata, postBuild variables read from the cluster), every

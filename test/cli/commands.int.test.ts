@@ -147,7 +147,8 @@ describe('no cluster reachable', () => {
       ['install'],
     ]) {
       const r = await mooring([...args, '--kubeconfig', path]);
-      assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+      // diff: 0 no change, 1 changes, 2 errors (like diff and kubectl diff).
+      assert.equal(r.code, args[0] === 'diff' ? 2 : 1, `${args.join(' ')}: ${r.stderr}`);
       const lines = r.stderr.trim().split('\n');
       const last = lines[lines.length - 1]!;
       assert.match(last, new RegExp(`^error: cannot reach the Kubernetes API at ${server}: .*ECONNREFUSED`));
