@@ -215,7 +215,10 @@ spec:
   const got = await run(['get', 'ks']);
   assert.match(
     got.stdout,
-    new RegExp(`^app\\s+main@sha1:${first}\\s+false\\s+True\\s+-\\s+Applied revision: main@sha1:${first}`, 'm'),
+    new RegExp(
+      `^app\\s+main@sha1:${first}\\s+false\\s+True\\s+-\\s+Applied revision: main@sha1:${first}`,
+      'm',
+    ),
   );
 
   // 3. diff: a local copy equal to Git shows nothing; changes show as unified diffs, secrets masked.
