@@ -4,11 +4,19 @@
 // nearly free: objects whose manifest and live fingerprint did not change are not even dry-run.
 // A set whose only work is new objects (a first sync) is written without dry-runs, and a
 // rejection removes what the pass created: one request per object, still all or nothing.
-import { formatRef, type Manifest } from '../kube/dynamic.js';
+import { formatRef, type Manifest, type ObjectRef } from '../kube/dynamic.js';
 import { ApiError, isAborted } from '../kube/errors.js';
 import { type ApplyCache, type CachedObject, liveFingerprint } from './cache.js';
 import { type Action, ChangeSet } from './changeset.js';
-import { type Plan, type PlanContext, type Prepared, planObject, prepare, resolveTypes } from './diff.js';
+import {
+  driftedPaths,
+  type Plan,
+  type PlanContext,
+  type Prepared,
+  planObject,
+  prepare,
+  resolveTypes,
+} from './diff.js';
 import type { IgnoreRules } from './ignore.js';
 import { inventoryId } from './inventory.js';
 import { delay, mapLimit } from './limit.js';
@@ -33,7 +41,26 @@ export interface ApplyOptions {
    * whose uncached objects are all absent from it is written without dry-runs: see presumedNew.
    */
   previousInventory?: ReadonlySet<string>;
+  /** Tells drift (live changed, manifest did not) from changes in Git, to report or hold it. */
+  drift?: DriftOptions;
   signal?: AbortSignal;
+}
+
+export interface DriftOptions {
+  /** True when `digest` is the manifest last applied for this object: a difference is drift. */
+  unchangedManifest: (ref: ObjectRef, digest: string) => boolean;
+  /** Report drift without correcting it: such objects are not written (nor cached). */
+  reportOnly: boolean;
+}
+
+/** An existing object whose manifest did not change but whose live state differs from it. */
+export interface DriftedObject {
+  ref: ObjectRef;
+  subject: string;
+  /** Field paths that differ (`spec.replicas`, `data.key`): names only, never values. */
+  paths: string[];
+  /** True when this pass wrote the object back; false in report-only mode. */
+  corrected: boolean;
 }
 
 export type ApplyFailureReason = 'ValidationFailed' | 'ApplyFailed' | 'WaitFailed' | 'Canceled';
@@ -67,6 +94,8 @@ export interface ApplyResult {
   changeSet: ChangeSet;
   error?: ApplyFailure;
   stats: ApplyStats;
+  /** Drift found on objects whose manifest did not change (only with `drift` options). */
+  drift: DriftedObject[];
 }
 
 type Outcome = { action: Action; note?: string };
@@ -82,16 +111,17 @@ export async function applyAll(
   );
   const stats: ApplyStats = { objects: items.length, cacheHits: 0, dryRun: 0, written: 0, optimistic: 0 };
   const outcomes = new Map<Prepared, Outcome>();
+  const drift: DriftedObject[] = [];
   const result = (error?: ApplyFailure): ApplyResult => {
     const changeSet = new ChangeSet();
     for (const p of items) {
       const o = outcomes.get(p);
       if (o) changeSet.add(p.ref, o.action, o.note);
     }
-    return { changeSet, stats, ...(error ? { error } : {}) };
+    return { changeSet, stats, drift, ...(error ? { error } : {}) };
   };
   try {
-    return await run(m, items, opts, stats, outcomes, result);
+    return await run(m, items, opts, stats, outcomes, result, drift);
   } catch (err) {
     for (const p of items) if (!outcomes.has(p)) opts.cache?.forget(p.ref);
     if (isAborted(err) || opts.signal?.aborted)
@@ -108,6 +138,7 @@ async function run(
   stats: ApplyStats,
   outcomes: Map<Prepared, Outcome>,
   result: (error?: ApplyFailure) => ApplyResult,
+  drift: DriftedObject[],
 ): Promise<ApplyResult> {
   const { signal, cache } = opts;
   const force = opts.force ?? false;
@@ -219,7 +250,9 @@ async function run(
     const written: Prepared[] = [];
     // Kinds in order, one after the other; objects of the same kind in parallel.
     for (const group of byKind(stageItems)) {
-      const writes = group.filter((p) => plans.get(p)?.type === 'write');
+      const held = opts.drift ? noteDrift(group, plans, opts.drift, drift) : new Set<Prepared>();
+      const writes = group.filter((p) => plans.get(p)?.type === 'write' && !held.has(p));
+      for (const p of held) outcomes.set(p, { action: 'unchanged', note: 'drifted (report-only)' });
       for (const p of group) {
         const plan = plans.get(p)!;
         if (plan.type === 'cached') outcomes.set(p, { action: plan.entry.action });
@@ -301,6 +334,31 @@ async function run(
     }
   }
   return result();
+}
+
+/**
+ * Records the drift among a group's writes: existing objects whose manifest is unchanged. In
+ * report-only mode returns them to be left alone (not written, not cached, so checked again).
+ */
+function noteDrift(
+  group: Prepared[],
+  plans: Map<Prepared, Plan | { type: 'cached'; entry: CachedObject }>,
+  opts: DriftOptions,
+  out: DriftedObject[],
+): Set<Prepared> {
+  const held = new Set<Prepared>();
+  for (const p of group) {
+    const plan = plans.get(p);
+    if (plan?.type !== 'write' || plan.action !== 'configured' || !plan.live) continue;
+    if (!opts.unchangedManifest(p.ref, p.digest)) continue;
+    const paths = plan.merged
+      ? driftedPaths(plan.live, plan.merged)
+      : ['(an immutable field: the object must be recreated)'];
+    if (paths.length === 0 && plan.takeover.length > 0) paths.push('metadata.managedFields');
+    out.push({ ref: p.ref, subject: p.subject, paths, corrected: !opts.reportOnly });
+    if (opts.reportOnly) held.add(p);
+  }
+  return held;
 }
 
 function validationFailure(rejected: ObjectFailure[]): ApplyFailure {

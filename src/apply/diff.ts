@@ -257,6 +257,8 @@ export async function resolveTypes(
 
 export interface DiffOptions {
   force?: boolean;
+  /** Drift ignore rules (spec.ignore): ignored fields are not differences. */
+  ignore?: IgnoreRules;
   signal?: AbortSignal;
 }
 
@@ -299,6 +301,7 @@ export async function diffAll(
         force: opts.force ?? false,
         deferrable: () => false,
         signal: opts.signal,
+        ...(opts.ignore ? { ignore: opts.ignore } : {}),
       });
       switch (plan.type) {
         case 'skip':

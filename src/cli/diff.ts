@@ -1,47 +1,93 @@
-// `mooring diff kustomization NAME --path DIR`: builds DIR locally exactly as the controller would
-// build it for that Kustomization (spec overrides, commonMetadata, postBuild variables read from
-// the cluster, owner labels), asks the apiserver for a server-side dry-run of every object, and
-// prints a unified diff per object that would change, plus the objects a prune would delete.
-import { cpSync, existsSync, mkdtempSync, realpathSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { basename, dirname, join, relative } from 'node:path';
+// `mooring diff`: what merging a branch would do. Three forms:
+//   mooring diff kustomization NAME --path DIR   one Kustomization, DIR built in place of spec.path
+//   mooring diff --all --path CHECKOUT           every Kustomization whose GitRepository is this repo
+//   mooring diff --offline --from REF --to REF   no cluster: the repository's own Kustomizations
+// The cluster forms build exactly as the controller would (spec overrides, commonMetadata,
+// postBuild variables read from the cluster, owner labels) and ask the apiserver for a server-side
+// dry-run of every object; objects a prune would delete are listed. Secret values are masked.
+import { existsSync, realpathSync, statSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import type { GitRepository } from '../api/gitrepository.js';
 import type { Kustomization } from '../api/kustomization.js';
+import { IgnoreRules, InvalidIgnoreRule } from '../apply/ignore.js';
 import { entryRef, inventoryOf, staleEntries } from '../apply/inventory.js';
 import { ownerLabelsFor, ResourceManager } from '../apply/manager.js';
 import { isPruneDisabled, ownedBy } from '../apply/metadata.js';
 import type { KubeClient } from '../kube/client.js';
 import { formatRef, type Manifest, refOf } from '../kube/dynamic.js';
 import { isNotFound } from '../kube/errors.js';
-import { CoreTypes, objectPath } from '../kube/resource.js';
+import { CoreTypes, collectionPath, type ObjectList, objectPath } from '../kube/resource.js';
 import { BuildError } from '../kustomization/build.js';
 import { buildManifestsDecrypting, DecryptionError } from '../kustomization/decrypt.js';
 import { collectVars } from '../kustomization/substitute.js';
-import type { Json } from '../kustomize/yaml.js';
-import { stringifyDocument } from '../kustomize/yaml.js';
 import { addKeyFiles, emptyKeyring, type Keyring, KeyringError } from '../sops/index.js';
 import { CliError, type Command } from './command.js';
 import {
   connectionFlags,
-  expectArgs,
+  describeError,
+  GitRepositoryKind,
   KustomizationKind,
   parseKind,
   type Session,
   withSession,
 } from './common.js';
+import { maskSecrets, renderForDiff } from './diffrender.js';
+import {
+  type DiffReport,
+  exitCode,
+  type KustomizationDiff,
+  type ObjectChange,
+  objectChange,
+  toJson,
+  toMarkdown,
+  toText,
+  verdict,
+} from './diffreport.js';
 import { type FlagSpecs, flagsHelp, parseFlags } from './flags.js';
+import { normalizeRepoUrl, offlineDiff, remoteUrls } from './fleet.js';
 import { getObject } from './reconcile.js';
 import { unifiedDiff } from './unidiff.js';
+
+export { maskSecrets, renderForDiff };
 
 const flags = {
   ...connectionFlags,
   path: {
     type: 'string',
-    help: "Local directory to build in place of the Kustomization's spec.path (required)",
+    help: 'A kustomization: the local directory built in place of spec.path (required). --all, --offline: the checkout (default .)',
     value: 'DIR',
   },
+  all: {
+    type: 'boolean',
+    default: false,
+    help: 'Diff every Kustomization whose GitRepository points at the checkout (matched on its git remotes)',
+  },
+  'all-namespaces': {
+    type: 'boolean',
+    short: 'A',
+    default: false,
+    help: 'With --all: Kustomizations of every namespace',
+  },
+  offline: {
+    type: 'boolean',
+    default: false,
+    help: 'No cluster: diff the rendered Kustomizations found in the repository between --from and --to',
+  },
+  from: { type: 'string', help: 'With --offline: the base revision (e.g. origin/main)', value: 'REF' },
+  to: { type: 'string', help: 'With --offline: the revision to compare (default HEAD)', value: 'REF' },
+  output: {
+    type: 'string',
+    short: 'o',
+    default: 'text',
+    help: 'Output format: text (unified diff), markdown (for a pull-request comment) or json',
+    value: 'FORMAT',
+  },
+  'no-color': {
+    type: 'boolean',
+    default: false,
+    help: 'Never colour the text output (default: colour on a terminal)',
+  },
 } satisfies FlagSpecs;
-
-const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 
 /** The enclosing git work tree: what the artifact root would be for files of this checkout. */
 function gitTop(dir: string): string | undefined {
@@ -54,50 +100,7 @@ function gitTop(dir: string): string | undefined {
   }
 }
 
-// ---- Rendering -------------------------------------------------------------------------------
-
-const isSecret = (o: Manifest | undefined) => o?.kind === 'Secret' && o.apiVersion === 'v1';
-
-/**
- * Secret values replaced by `***`, as fluxcd/pkg ssa does: a value that differs between the two
- * sides shows as `*** (before)` / `*** (after)`, so the diff tells *that* it changed, never *what*.
- */
-export function maskSecrets(
-  before: Manifest | undefined,
-  after: Manifest | undefined,
-): [Manifest | undefined, Manifest | undefined] {
-  if (!isSecret(before) && !isSecret(after)) return [before, after];
-  const b = before && structuredClone(before);
-  const a = after && structuredClone(after);
-  for (const field of ['data', 'stringData'] as const) {
-    const bv = (b?.[field] ?? {}) as Record<string, unknown>;
-    const av = (a?.[field] ?? {}) as Record<string, unknown>;
-    for (const key of new Set([...Object.keys(bv), ...Object.keys(av)])) {
-      const differ = key in bv && key in av && bv[key] !== av[key];
-      if (key in bv) bv[key] = differ ? '*** (before)' : '***';
-      if (key in av) av[key] = differ ? '*** (after)' : '***';
-    }
-  }
-  for (const o of [b, a]) {
-    // The last-applied annotation of kubectl holds the whole Secret in clear.
-    if (o?.metadata.annotations?.[LAST_APPLIED]) o.metadata.annotations[LAST_APPLIED] = '***';
-  }
-  return [b, a];
-}
-
-/** What drift detection compares: identity, labels, annotations and everything outside metadata and status. */
-export function renderForDiff(obj: Manifest | undefined): string {
-  if (!obj) return '';
-  const { metadata, status: _status, ...rest } = obj;
-  const meta: Record<string, unknown> = { name: metadata.name };
-  if (metadata.namespace) meta.namespace = metadata.namespace;
-  if (metadata.labels && Object.keys(metadata.labels).length) meta.labels = metadata.labels;
-  if (metadata.annotations && Object.keys(metadata.annotations).length)
-    meta.annotations = metadata.annotations;
-  return stringifyDocument({ ...rest, metadata: meta } as unknown as Json);
-}
-
-// ---- The command -----------------------------------------------------------------------------
+// ---- Against the cluster -----------------------------------------------------------------------
 
 /** A ConfigMap's or Secret's data for postBuild.substituteFrom; undefined when it does not exist. */
 export async function readData(
@@ -116,6 +119,66 @@ export async function readData(
   }
 }
 
+/** The build the controller would make of `root`/`specPath` for `ks` (the tree is only read). */
+async function buildLocally(
+  s: Session,
+  ks: Kustomization,
+  root: string,
+  specPath: string,
+): Promise<Manifest[]> {
+  const local: Kustomization = structuredClone(ks);
+  local.spec.path = specPath;
+  const pb = ks.spec.postBuild;
+  let vars: Record<string, string> | undefined;
+  if (pb && (pb.substitute || pb.substituteFrom?.length)) {
+    const ns = ks.metadata.namespace ?? s.namespace;
+    try {
+      vars = await collectVars(pb.substitute, pb.substituteFrom ?? [], (kind, name) =>
+        readData(s.client, kind, ns, name),
+      );
+    } catch (err) {
+      throw new BuildError('BuildFailed', `post-build substitutions failed: ${(err as Error).message}`);
+    }
+  }
+  const keyring = await decryptionKeys(s, ks);
+  return buildManifestsDecrypting({ root, ks: local, vars, strictSubstitution: true }, keyring);
+}
+
+/**
+ * The keys of the Kustomization's spec.decryption Secret, read with the user's credentials (the
+ * controller's global key file is not available here).
+ */
+async function decryptionKeys(s: Session, ks: Kustomization): Promise<Keyring | undefined> {
+  const dec = ks.spec.decryption;
+  if (!dec) return undefined;
+  const ring = emptyKeyring();
+  if (!dec.secretRef) return ring;
+  const ns = ks.metadata.namespace ?? s.namespace;
+  const where = `decryption Secret '${ns}/${dec.secretRef.name}'`;
+  let data: Record<string, string> | undefined;
+  try {
+    data = await readData(s.client, 'Secret', ns, dec.secretRef.name);
+  } catch (err) {
+    throw new CliError(
+      `cannot read the ${where} (diff needs the rights to read it): ${(err as Error).message}`,
+      2,
+    );
+  }
+  if (!data) throw new CliError(`${where} not found`, 2);
+  try {
+    return await addKeyFiles(
+      ring,
+      Object.keys(data)
+        .sort()
+        .map((name) => ({ name, data: Buffer.from(data[name] ?? '', 'base64') })),
+      where,
+    );
+  } catch (err) {
+    if (err instanceof KeyringError) throw new CliError(err.message, 2);
+    throw err;
+  }
+}
+
 /** One object a sync would change: its unified diff (Secrets masked), or why it cannot be dry-run. */
 export interface DriftEntry {
   subject: string;
@@ -126,8 +189,8 @@ export interface DriftEntry {
 }
 
 /**
- * What applying `objects` for `ks` would change right now: a server-side dry-run of each object
- * (in build order), then the inventory entries a prune would delete (when spec.prune is set).
+ * What applying `objects` for `ks` would change right now (the UI's drift view): a server-side
+ * dry-run of each object (in build order), then the inventory entries a prune would delete.
  */
 export async function computeDrift(
   client: KubeClient,
@@ -137,7 +200,12 @@ export async function computeDrift(
 ): Promise<DriftEntry[]> {
   const namespace = ks.metadata.namespace ?? '';
   const manager = new ResourceManager({ client, ownerLabels: ownerLabelsFor(ks.metadata.name, namespace) });
-  const { entries } = await manager.diff(objects, { force: ks.spec.force === true, signal });
+  const ignore = IgnoreRules.compile(ks.spec.ignore);
+  const { entries } = await manager.diff(objects, {
+    force: ks.spec.force === true,
+    signal,
+    ...(ignore ? { ignore } : {}),
+  });
   const out: DriftEntry[] = [];
   for (const e of entries) {
     if (e.error) {
@@ -164,7 +232,7 @@ export async function computeDrift(
     const current = inventoryOf(objects.map(refOf));
     for (const entry of staleEntries(ks.status?.inventory?.entries ?? [], current)) {
       const ref = entryRef(entry);
-      if (!ref || !(await manager.mapper.find(ref))) continue;
+      if (!ref || !(await manager.mapper.find(ref).catch(() => undefined))) continue;
       const live = await manager.dynamic.get(ref);
       if (!live || !ownedBy(live.metadata, manager.ownerLabels) || isPruneDisabled(live.metadata)) continue;
       out.push({ subject: formatRef(ref), change: 'deleted' });
@@ -173,151 +241,261 @@ export async function computeDrift(
   return out;
 }
 
-/**
- * The keys of the Kustomization's spec.decryption Secret, read with the user's credentials (the
- * controller's global key file is not available here).
- */
-async function decryptionKeys(s: Session, ks: Kustomization): Promise<Keyring | undefined> {
-  const dec = ks.spec.decryption;
-  if (!dec) return undefined;
-  const ring = emptyKeyring();
-  if (!dec.secretRef) return ring;
-  const ns = ks.metadata.namespace ?? s.namespace;
-  const where = `decryption Secret '${ns}/${dec.secretRef.name}'`;
-  let data: Record<string, string> | undefined;
+/** Server-side dry-run of the local build against the live objects, plus what a prune would delete. */
+async function clusterDiff(
+  s: Session,
+  ks: Kustomization,
+  root: string,
+  specPath: string,
+): Promise<KustomizationDiff> {
+  const namespace = ks.metadata.namespace ?? s.namespace;
+  const base = { namespace, name: ks.metadata.name, path: specPath };
+  let objects: Manifest[];
+  let ignore: IgnoreRules | undefined;
   try {
-    data = await readData(s.client, 'Secret', ns, dec.secretRef.name);
+    objects = await buildLocally(s, ks, root, specPath);
+    ignore = IgnoreRules.compile(ks.spec.ignore);
   } catch (err) {
-    throw new CliError(
-      `cannot read the ${where} (diff needs the rights to read it): ${(err as Error).message}`,
+    if (!(err instanceof BuildError || err instanceof DecryptionError || err instanceof InvalidIgnoreRule))
+      throw err;
+    return {
+      ...base,
+      status: 'error',
+      reason: (err as Error).message.replace(/\s*\n\s*/g, ' '),
+      objectCount: 0,
+      objects: [],
+    };
+  }
+  const manager = new ResourceManager({
+    client: s.client,
+    ownerLabels: ownerLabelsFor(ks.metadata.name, namespace),
+  });
+  const { entries } = await manager.diff(objects, {
+    force: ks.spec.force === true,
+    ...(ignore ? { ignore } : {}),
+  });
+  const changes: ObjectChange[] = [];
+  const failures: string[] = [];
+  for (const e of entries) {
+    if (e.error) {
+      failures.push(`${e.subject}: ${e.error}`);
+      continue;
+    }
+    if (e.action !== 'created' && e.action !== 'configured') continue;
+    const labels = { from: `live/${e.subject}`, to: `merged/${e.subject}` };
+    if (!e.merged) {
+      changes.push({
+        subject: e.subject,
+        action: 'changed',
+        fields: ['(an immutable field: the object would be deleted and created again)'],
+        diff: '',
+      });
+      continue;
+    }
+    changes.push(
+      objectChange(e.subject, e.action === 'created' ? 'created' : 'changed', e.live, e.merged, labels),
     );
   }
-  if (!data) throw new CliError(`${where} not found`);
-  try {
-    return await addKeyFiles(
-      ring,
-      Object.keys(data)
-        .sort()
-        .map((name) => ({ name, data: Buffer.from(data[name] ?? '', 'base64') })),
-      where,
-    );
-  } catch (err) {
-    if (err instanceof KeyringError) throw new CliError(err.message);
-    throw err;
+  if (ks.spec.prune) {
+    const current = inventoryOf(objects.map(refOf));
+    for (const entry of staleEntries(ks.status?.inventory?.entries ?? [], current)) {
+      const ref = entryRef(entry);
+      if (!ref || !(await manager.mapper.find(ref).catch(() => undefined))) continue;
+      const live = await manager.dynamic.get(ref);
+      if (!live || !ownedBy(live.metadata, manager.ownerLabels) || isPruneDisabled(live.metadata)) continue;
+      changes.push({ subject: formatRef(ref), action: 'deleted', fields: [], diff: '' });
+    }
   }
+  if (failures.length)
+    return {
+      ...base,
+      status: 'error',
+      reason: `${failures.length} of ${objects.length} objects could not be dry-run: ${failures.join('; ')}`,
+      objectCount: objects.length,
+      objects: changes,
+    };
+  return {
+    ...base,
+    status: changes.length ? 'changed' : 'unchanged',
+    objectCount: objects.length,
+    objects: changes,
+  };
 }
 
-/** The build the controller would make of `dir` for `ks` (in a scratch copy: overrides write files). */
-async function buildLocally(s: Session, ks: Kustomization, dir: string): Promise<Manifest[]> {
-  const root = gitTop(dir) ?? dir;
-  const scratch = mkdtempSync(join(tmpdir(), 'mooring-diff-'));
-  try {
-    cpSync(root, scratch, {
-      recursive: true,
-      filter: (src) => !['.git', 'node_modules'].includes(basename(src)) || src === root,
-    });
-    const local: Kustomization = structuredClone(ks);
-    local.spec.path = relative(root, dir) || './';
-    const pb = ks.spec.postBuild;
-    let vars: Record<string, string> | undefined;
-    if (pb && (pb.substitute || pb.substituteFrom?.length)) {
-      const ns = ks.metadata.namespace ?? s.namespace;
-      try {
-        vars = await collectVars(pb.substitute, pb.substituteFrom ?? [], (kind, name) =>
-          readData(s.client, kind, ns, name),
-        );
-      } catch (err) {
-        throw new CliError(`post-build substitutions failed: ${(err as Error).message}`);
-      }
+/** Every Kustomization (of a namespace, or all) whose GitRepository is one of the checkout's remotes. */
+async function allDiff(s: Session, checkout: string, allNamespaces: boolean): Promise<DiffReport> {
+  const root = gitTop(checkout) ?? checkout;
+  const remotes = (await remoteUrls(root)).map(normalizeRepoUrl);
+  if (remotes.length === 0)
+    throw new CliError(`${root} has no git remote to match GitRepositories against`, 2);
+  const ns = allNamespaces ? undefined : s.namespace;
+  const [kss, repos] = await Promise.all([
+    s.client.get<ObjectList<Kustomization>>(collectionPath(KustomizationKind.type, ns)),
+    s.client
+      .get<ObjectList<GitRepository>>(collectionPath(GitRepositoryKind.type, undefined))
+      .catch(() => s.client.get<ObjectList<GitRepository>>(collectionPath(GitRepositoryKind.type, ns))),
+  ]);
+  const urls = new Map(repos.items.map((r) => [`${r.metadata.namespace}/${r.metadata.name}`, r.spec.url]));
+  const mine = new Set(remotes);
+  const out: KustomizationDiff[] = [];
+  const items = kss.items.sort(
+    (a, b) =>
+      (a.metadata.namespace ?? '').localeCompare(b.metadata.namespace ?? '') ||
+      a.metadata.name.localeCompare(b.metadata.name),
+  );
+  for (const ks of items) {
+    const namespace = ks.metadata.namespace ?? s.namespace;
+    const ref = ks.spec.sourceRef;
+    const srcNs = ref.namespace ?? namespace;
+    const skip = (reason: string) =>
+      out.push({
+        namespace,
+        name: ks.metadata.name,
+        path: ks.spec.path ?? './',
+        status: 'skipped',
+        reason,
+        objectCount: 0,
+        objects: [],
+      });
+    if (ref.kind !== 'GitRepository') {
+      skip(`source is ${ref.kind}/${srcNs}/${ref.name}`);
+      continue;
     }
-    const keyring = await decryptionKeys(s, ks);
-    try {
-      return await buildManifestsDecrypting(
-        { root: scratch, ks: local, vars, strictSubstitution: true },
-        keyring,
-      );
-    } catch (err) {
-      if (err instanceof BuildError || err instanceof DecryptionError) {
-        throw new CliError(err.message.replace(/\n/g, ' '));
-      }
-      throw err;
+    const url = urls.get(`${srcNs}/${ref.name}`);
+    if (url === undefined) {
+      skip(`GitRepository ${srcNs}/${ref.name} not found`);
+      continue;
     }
-  } finally {
-    rmSync(scratch, { recursive: true, force: true });
+    if (!mine.has(normalizeRepoUrl(url))) {
+      skip(`source GitRepository ${srcNs}/${ref.name} is another repository (${url})`);
+      continue;
+    }
+    out.push(
+      await clusterDiff(s, { ...ks, metadata: { ...ks.metadata, namespace } }, root, ks.spec.path ?? './'),
+    );
   }
+  return { mode: 'cluster', kustomizations: out };
 }
+
+// ---- The command -----------------------------------------------------------------------------
+
+function print(report: DiffReport, format: string, color: boolean): number {
+  if (format === 'json') process.stdout.write(toJson(report));
+  else if (format === 'markdown') process.stdout.write(toMarkdown(report));
+  else {
+    process.stdout.write(toText(report, { color }));
+    process.stderr.write(`${verdict(report)}\n`);
+  }
+  return exitCode(report);
+}
+
+const asError = (err: unknown): CliError => {
+  const e = describeError(err);
+  return new CliError(e.message.split('\n')[0]!, 2);
+};
 
 export const diffCommand: Command = {
   name: 'diff',
-  summary: 'Show what applying a local directory for a Kustomization would change',
-  usage: `Build a local directory the way the controller builds a Kustomization (its spec overrides,
-commonMetadata and postBuild variables, read from the cluster), dry-run every object server-side,
-and print a unified diff for each object that would be created or changed. Objects the
-Kustomization applied before that the build no longer has are listed as deleted when spec.prune
-is true. Secret values are masked.
+  summary: 'Show what merging a branch would change: one Kustomization, all of them, or offline',
+  usage: `Show what merging a branch would do, before it lands.
 
-Usage: mooring diff kustomization NAME --path DIR [flags]
+Usage: mooring diff kustomization NAME --path DIR [flags]   one Kustomization, DIR as spec.path
+       mooring diff --all [-n NS | -A] [--path CHECKOUT]     every Kustomization whose GitRepository
+                                                             is this checkout (its git remotes)
+       mooring diff --offline --from REF [--to REF] [--path CHECKOUT]   no cluster needed
 
-DIR replaces spec.path; when DIR is inside a git checkout, the checkout is the artifact root (so
-'../base' references resolve as they would in the controller).
+Against the cluster, the local tree is built the way the controller builds each Kustomization
+(spec overrides, components, commonMetadata, postBuild variables read from the cluster), every
+object is dry-run server-side, and each object that would be created or changed is shown as a
+unified diff; objects a prune would delete are listed. spec.ignore rules are honoured. With
+--all, Kustomizations whose source is another repository (or not a GitRepository) are skipped
+and listed. When DIR is inside a git checkout the checkout is the artifact root, so '../base'
+references resolve as in the controller.
+
+Offline, both revisions are exported from Git, the Flux Kustomizations in the repository's YAML
+files are built (dependencies first) and their rendered objects compared. postBuild.substitute
+values apply; variables only postBuild.substituteFrom could supply stay as \${VAR} and are
+listed. Secret values are always masked.
 
 Examples:
   mooring diff kustomization apps --path ./clusters/production/apps -n flux-system
-  mooring diff ks podinfo --path ./deploy && echo "in sync"
+  mooring diff --all -A --path .
+  mooring diff --offline --from origin/main --to HEAD -o markdown > preview.md
 
-Exit status: 0 when nothing would change; 1 when something would change (drift), when an object
-cannot be dry-run, or on any failure; 2 on a usage error.
+Output (-o): text (coloured on a terminal unless --no-color or NO_COLOR), markdown (a summary
+table and one collapsible diff per object, cut with a note past 60,000 characters), json (see
+docs/cli.md).
+
+Exit status: 0 when nothing would change; 1 when something would change; 2 on any error (an
+object that cannot be dry-run, a build that fails, a usage error, an unreachable cluster).
 
 Flags:
 ${flagsHelp(flags)}`,
 
   async run(argv) {
     const { flags: f, positionals } = parseFlags(flags, argv);
-    const [kindWord, name] = expectArgs(positionals, ['KIND', 'NAME']);
+    const format = f.output;
+    if (!['text', 'markdown', 'json'].includes(format))
+      throw new CliError(`invalid output format "${format}": expected text, markdown or json`, 2);
+    const color =
+      format === 'text' && !f['no-color'] && !process.env.NO_COLOR && process.stdout.isTTY === true;
+    const dirOf = (p: string) => {
+      if (!existsSync(p) || !statSync(p).isDirectory())
+        throw new CliError(`--path ${p}: no such directory`, 2);
+      return realpathSync(p);
+    };
+
+    if (f.offline) {
+      if (positionals.length || f.all) throw new CliError('--offline takes no KIND NAME and no --all', 2);
+      if (!f.from) throw new CliError('--offline needs --from REF', 2);
+      const repo = dirOf(f.path ?? '.');
+      try {
+        const report = await offlineDiff({ repo, from: f.from, to: f.to ?? 'HEAD' });
+        return print(report, format, color);
+      } catch (err) {
+        throw asError(err);
+      }
+    }
+    if (f.from || f.to) throw new CliError('--from and --to need --offline', 2);
+
+    if (f.all) {
+      if (positionals.length) throw new CliError('--all takes no KIND NAME', 2);
+      const checkout = dirOf(f.path ?? '.');
+      try {
+        return await withSession(f, async (s) =>
+          print(await allDiff(s, checkout, f['all-namespaces']), format, color),
+        );
+      } catch (err) {
+        throw asError(err);
+      }
+    }
+
+    if (positionals.length !== 2)
+      throw new CliError(
+        positionals.length < 2
+          ? `missing ${positionals.length === 0 ? 'KIND' : 'NAME'}: expected kustomization NAME, --all or --offline`
+          : `unexpected argument "${positionals[2]}"`,
+        2,
+      );
+    const [kindWord, name] = positionals as [string, string];
     const kind = parseKind(kindWord, 'kustomization');
     if (kind !== KustomizationKind) throw new CliError('diff supports kustomization only', 2);
     if (!f.path) throw new CliError('--path DIR is required', 2);
-    if (!existsSync(f.path) || !statSync(f.path).isDirectory())
-      throw new CliError(`--path ${f.path}: no such directory`);
-    const dir = realpathSync(f.path);
-
-    return withSession(f, async (s) => {
-      const ks = (await getObject(s, {
-        kind,
-        namespace: s.namespace,
-        name: name!,
-      })) as unknown as Kustomization;
-      const objects = await buildLocally(s, ks, dir);
-      let drifted = 0;
-      let failed = 0;
-      for (const item of await computeDrift(s.client, ks, objects)) {
-        if (item.change === 'failed') {
-          failed++;
-          console.log(`✗ ${item.subject}: ${item.error}`);
-          continue;
-        }
-        drifted++;
-        if (item.change === 'deleted') {
-          console.log(`► ${item.subject} deleted`);
-          continue;
-        }
-        console.log(`► ${item.subject} ${item.change}`);
-        if (item.diff === undefined)
-          console.log('  (an immutable field changed: the object would be deleted and created again)');
-        else process.stdout.write(item.diff);
-      }
-
-      const total = objects.length;
-      if (failed) {
-        process.stderr.write(`✗ ${failed} of ${total} objects could not be dry-run\n`);
-        return 1;
-      }
-      if (drifted) {
-        process.stderr.write(`✗ ${drifted} object${drifted === 1 ? '' : 's'} would change\n`);
-        return 1;
-      }
-      process.stderr.write(`✔ no changes: the ${total} objects match the cluster\n`);
-      return 0;
-    });
+    const dir = dirOf(f.path);
+    try {
+      return await withSession(f, async (s) => {
+        const ks = (await getObject(s, { kind, namespace: s.namespace, name })) as unknown as Kustomization;
+        const root = gitTop(dir) ?? dir;
+        const result = await clusterDiff(
+          s,
+          { ...ks, metadata: { ...ks.metadata, namespace: s.namespace } },
+          root,
+          relative(root, dir) || './',
+        );
+        return print({ mode: 'cluster', kustomizations: [result] }, format, color);
+      });
+    } catch (err) {
+      throw asError(err);
+    }
   },
 };

@@ -2,6 +2,7 @@
 // as the objects themselves (-o yaml|json).
 import { isNotFound } from '../kube/errors.js';
 import { collectionPath, type ObjectList, objectPath } from '../kube/resource.js';
+import { driftColumn } from '../kustomization/drift.js';
 import { CliError, type Command } from './command.js';
 import {
   age,
@@ -43,7 +44,16 @@ export function tableOf(
   allNamespaces: boolean,
   now = Date.now(),
 ): string {
-  const headers = ['NAME', 'REVISION', 'SUSPENDED', 'READY', 'MESSAGE', 'AGE'];
+  const withDrift = kind.kind === 'Kustomization';
+  const headers = [
+    'NAME',
+    'REVISION',
+    'SUSPENDED',
+    'READY',
+    ...(withDrift ? ['DRIFT'] : []),
+    'MESSAGE',
+    'AGE',
+  ];
   const rows = items.map((o) => {
     const { ready, message } = readiness(o);
     const row = [
@@ -51,6 +61,7 @@ export function tableOf(
       revisionOf(kind, o),
       String(o.spec?.suspend === true),
       ready,
+      ...(withDrift ? [driftColumn(o.status?.conditions ?? [], (t) => age(t, now))] : []),
       oneLine(message),
       age(o.metadata.creationTimestamp, now),
     ];

@@ -32,6 +32,7 @@ import {
 } from '../api/kustomization.js';
 import { FINALIZER, reconcileRequestedAt } from '../api/meta.js';
 import { kustomizationRefusal } from '../api/refusals.js';
+import type { DriftedObject } from '../apply/apply.js';
 import { ApplyCache } from '../apply/cache.js';
 import { ChangeSet } from '../apply/changeset.js';
 import { IgnoreRules } from '../apply/ignore.js';
@@ -57,6 +58,7 @@ import { InvalidCelExpression } from './cel.js';
 import type { ApplyTarget, ClientFactory } from './clients.js';
 import { DecryptionError, type KeyFiles } from './decrypt.js';
 import { checkReadyExpressions, crossNamespaceViolation, unreadyDependency } from './dependencies.js';
+import { type DriftMode, driftMode, InvalidDriftMode, recordDrift } from './drift.js';
 import { healthExpressions, type StatusOf } from './healthexprs.js';
 import { DeferredProgress, PROGRESS_DELAY_MS } from './progress.js';
 import { redactValues } from './redact.js';
@@ -131,6 +133,8 @@ interface Applied {
   digest: string;
   healthMessage?: string;
   changed: boolean;
+  /** Set after a full apply pass: what drifted and whether it was corrected. */
+  drift?: { mode: DriftMode; objects: DriftedObject[] };
 }
 
 type Outcome = Applied | { kind: 'failed'; error: StepError; revision?: string };
@@ -161,6 +165,9 @@ export class KustomizationReconciler {
   private readonly artifacts: ArtifactCache;
 
   private readonly builds: BuildPool;
+
+  /** Per report-only Kustomization: the drift last announced in an event (one event per change). */
+  private readonly reportedDrift = new Map<string, string>();
 
   /** Per Kustomization: the manifests' digest and outcome of its last full, successful apply. */
   private readonly lastApplied = new Map<string, LastApply>();
@@ -235,6 +242,7 @@ export class KustomizationReconciler {
       if (error.opts.stalled) return {};
       return { requeueAfter: error.opts.retryAfterMs ?? getRetryInterval(obj) };
     }
+    if (outcome.drift) await this.reportDrift(obj, outcome.drift, outcome.revision);
     const took = formatDuration(Date.now() - started);
     const next = formatDuration(getRequeueAfter(obj));
     req.log.info(`Reconciliation finished in ${took}, next run in ${next}`, {
@@ -257,6 +265,7 @@ export class KustomizationReconciler {
     let vars: Record<string, string> | undefined;
     try {
       const statusOf = this.validate(obj);
+      const mode = this.driftModeOf(obj);
       const source = this.resolveSource(obj);
       const artifact = source.status!.artifact!;
       revision = artifact.revision;
@@ -310,7 +319,10 @@ export class KustomizationReconciler {
           ownerLabels: ownerLabelsFor(obj.metadata.name, obj.metadata.namespace ?? 'default'),
         });
         const cache = this.cacheFor(req.key);
-        const changeSet = await this.apply(manager, manifests, obj, cache, req.signal);
+        const { changeSet, drift } = await this.apply(manager, manifests, obj, cache, req.signal, {
+          mode,
+          sameBuild: obj.status?.history?.[0]?.digest === digest,
+        });
         const t3 = Date.now();
         const inventory = changeSet.toInventory();
         const pruned = await this.prune(manager, obj, inventory, cache, req.signal);
@@ -339,6 +351,7 @@ export class KustomizationReconciler {
           digest,
           healthMessage,
           changed: changeSet.changed,
+          drift: { mode, objects: drift },
         };
       } finally {
         artifactTree.release();
@@ -350,6 +363,52 @@ export class KustomizationReconciler {
       if (redacted !== error.message) error = new StepError(error.reason, redacted, error.opts);
       return { kind: 'failed', error, revision };
     }
+  }
+
+  private driftModeOf(obj: Kustomization): DriftMode {
+    try {
+      return driftMode(obj);
+    } catch (err) {
+      if (!(err instanceof InvalidDriftMode)) throw err;
+      throw new StepError('ReconciliationFailed', err.message, { stalled: true });
+    }
+  }
+
+  /** Drift corrected: an event and the counter; report-only: the gauge, and an event when it changes. */
+  private async reportDrift(
+    obj: Kustomization,
+    drift: { mode: DriftMode; objects: DriftedObject[] },
+    revision: string,
+  ): Promise<void> {
+    const { namespace = '', name } = obj.metadata;
+    const lines = drift.objects.map((d) => `${d.subject}: ${d.paths.join(', ')}`);
+    if (drift.mode === 'report') {
+      const before = this.reportedDrift.get(`${namespace}/${name}`);
+      const now = lines.join('\n');
+      this.reportedDrift.set(`${namespace}/${name}`, now);
+      this.deps.metrics.setDriftedObjects(namespace, name, drift.objects.length);
+      if (drift.objects.length > 0 && now !== before)
+        await this.event(
+          obj,
+          'Warning',
+          'DriftDetected',
+          `Drift left in place (report-only):\n${now}`,
+          revision,
+        );
+      return;
+    }
+    this.reportedDrift.delete(`${namespace}/${name}`);
+    this.deps.metrics.setDriftedObjects(namespace, name, 0);
+    const corrected = drift.objects.filter((d) => d.corrected);
+    if (corrected.length === 0) return;
+    this.deps.metrics.countDriftCorrections(namespace, name, corrected.length);
+    await this.event(
+      obj,
+      'Normal',
+      'DriftCorrected',
+      `Drift corrected:\n${corrected.map((d) => `${d.subject}: ${d.paths.join(', ')}`).join('\n')}`,
+      revision,
+    );
   }
 
   /** A new revision or spec: show progress while we work (kstatus: InProgress). */
@@ -625,7 +684,8 @@ export class KustomizationReconciler {
     obj: Kustomization,
     cache: ApplyCache,
     signal: AbortSignal,
-  ): Promise<ChangeSet> {
+    drift: { mode: DriftMode; sameBuild: boolean },
+  ): Promise<{ changeSet: ChangeSet; drift: DriftedObject[] }> {
     let ignore: IgnoreRules | undefined;
     try {
       ignore = IgnoreRules.compile(obj.spec.ignore);
@@ -638,12 +698,18 @@ export class KustomizationReconciler {
       previousInventory: new Set((obj.status?.inventory?.entries ?? []).map((e) => e.id)),
       signal,
       ...(ignore ? { ignore } : {}),
+      // Drift is a difference on an object whose manifest is the one applied last time: known
+      // per object from the cache, or for the whole build from status.history (after a restart).
+      drift: {
+        reportOnly: drift.mode === 'report',
+        unchangedManifest: (ref, digest) => drift.sameBuild || cache.lookup(ref, digest) !== undefined,
+      },
     });
     if (result.error) {
       const inventory = mergeInventory(obj.status?.inventory?.entries ?? [], result.changeSet.toInventory());
       throw new StepError('ReconciliationFailed', result.error.message, { inventory });
     }
-    return result.changeSet;
+    return { changeSet: result.changeSet, drift: result.drift };
   }
 
   /** Deletes what left Git; entries whose deletion failed stay in the inventory for the next try. */
@@ -777,6 +843,7 @@ export class KustomizationReconciler {
     status.inventory = { entries: outcome.inventory };
     status.observedGeneration = obj.metadata.generation;
     markReconciled(obj, KustomizationReason.ReconciliationSucceeded, `Applied revision: ${outcome.revision}`);
+    if (outcome.drift) recordDrift(obj, outcome.drift.mode, outcome.drift.objects);
     status.history = recordHistory(status.history, outcome, tookMs);
   }
 
@@ -799,6 +866,7 @@ export class KustomizationReconciler {
   /** Deletion: delete what we applied when the policy says so, then let the object go. */
   private async finalize(obj: Kustomization, req: ReconcileRequest): Promise<ReconcileResult> {
     this.deps.metrics.forgetObject('Kustomization', obj.metadata.namespace ?? '', obj.metadata.name);
+    this.reportedDrift.delete(`${obj.metadata.namespace ?? ''}/${obj.metadata.name}`);
     const entries = obj.status?.inventory?.entries ?? [];
     if (!obj.spec.suspend && entries.length > 0 && deletesOnFinalize(obj)) {
       try {

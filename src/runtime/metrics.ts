@@ -99,6 +99,18 @@ export class Metrics {
     labelNames: ['method', 'code', 'verb'] as const,
     registers: [this.registry],
   });
+  readonly driftCorrections = new Counter({
+    name: 'mooring_drift_corrections_total',
+    help: 'Objects written back because they had drifted from an unchanged manifest, per Kustomization',
+    labelNames: ['kind', 'namespace', 'name'] as const,
+    registers: [this.registry],
+  });
+  readonly driftedObjects = new Gauge({
+    name: 'mooring_drifted_objects',
+    help: 'Objects that differ from their unchanged manifest and were left as they are (report-only drift mode)',
+    labelNames: ['kind', 'namespace', 'name'] as const,
+    registers: [this.registry],
+  });
   readonly leader = new Gauge({
     name: 'leader_election_master_status',
     help: 'Whether this process is the leader (1) or not (0)',
@@ -127,6 +139,16 @@ export class Metrics {
     for (const s of ['True', 'False', 'Unknown']) {
       this.reconcileCondition.remove({ kind, name, namespace, type: 'Ready', status: s });
     }
+    this.driftCorrections.remove({ kind, namespace, name });
+    this.driftedObjects.remove({ kind, namespace, name });
+  }
+
+  countDriftCorrections(namespace: string, name: string, objects: number): void {
+    this.driftCorrections.inc({ kind: 'Kustomization', namespace, name }, objects);
+  }
+
+  setDriftedObjects(namespace: string, name: string, objects: number): void {
+    this.driftedObjects.set({ kind: 'Kustomization', namespace, name }, objects);
   }
 
   /** A KubeClient onRequest hook feeding rest_client_requests_total. */

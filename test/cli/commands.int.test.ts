@@ -147,7 +147,8 @@ describe('no cluster reachable', () => {
       ['install'],
     ]) {
       const r = await mooring([...args, '--kubeconfig', path]);
-      assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+      // diff: 0 no change, 1 changes, 2 errors (like diff and kubectl diff).
+      assert.equal(r.code, args[0] === 'diff' ? 2 : 1, `${args.join(' ')}: ${r.stderr}`);
       const lines = r.stderr.trim().split('\n');
       const last = lines[lines.length - 1]!;
       assert.match(last, new RegExp(`^error: cannot reach the Kubernetes API at ${server}: .*ECONNREFUSED`));
@@ -185,14 +186,14 @@ describe('get', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(
       r.stdout,
-      new RegExp(`^apps\\s+${REV}\\s+false\\s+True\\s+Applied revision: ${REV}\\s+\\d+s$`, 'm'),
+      new RegExp(`^apps\\s+${REV}\\s+false\\s+True\\s+-\\s+Applied revision: ${REV}\\s+\\d+s$`, 'm'),
     );
   });
 
   test('-A adds a NAMESPACE column first', async () => {
     const r = await mooring(['get', 'kustomizations', '-A', '--kubeconfig', kubeconfig]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /^NAMESPACE\s+NAME\s+REVISION\s+SUSPENDED\s+READY\s+MESSAGE\s+AGE$/m);
+    assert.match(r.stdout, /^NAMESPACE\s+NAME\s+REVISION\s+SUSPENDED\s+READY\s+DRIFT\s+MESSAGE\s+AGE$/m);
     assert.match(r.stdout, new RegExp(`^${ns}\\s+apps\\s+${REV}\\s`, 'm'));
   });
 

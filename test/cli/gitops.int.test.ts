@@ -12,6 +12,7 @@ import { installCrds, kubectlOk } from '../helpers/crds.js';
 import {
   commitFiles,
   freePort,
+  git,
   makeRepo,
   type Repo,
   type SshGitServer,
@@ -214,7 +215,10 @@ spec:
   const got = await run(['get', 'ks']);
   assert.match(
     got.stdout,
-    new RegExp(`^app\\s+main@sha1:${first}\\s+false\\s+True\\s+Applied revision: main@sha1:${first}`, 'm'),
+    new RegExp(
+      `^app\\s+main@sha1:${first}\\s+false\\s+True\\s+-\\s+Applied revision: main@sha1:${first}`,
+      'm',
+    ),
   );
 
   // 3. diff: a local copy equal to Git shows nothing; changes show as unified diffs, secrets masked.
@@ -257,8 +261,59 @@ spec:
   );
 
   const missing = await run(['diff', 'kustomization', 'ghost', '--path', same]);
-  assert.equal(missing.code, 1);
+  assert.equal(missing.code, 2);
   assert.match(missing.stderr, new RegExp(`^error: Kustomization '${ns}/ghost' not found$`, 'm'));
+
+  // 3b. diff --all: every Kustomization whose GitRepository is this checkout (matched on its git
+  // remote), built from the checkout; a Kustomization sourced from another repository is skipped.
+  await kubectl(
+    ['apply', '-f', '-'],
+    `apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata:
+  name: elsewhere
+spec:
+  interval: 10m
+  suspend: true
+  url: https://git.example.com/org/other.git
+---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: other
+spec:
+  interval: 10m
+  suspend: true
+  path: ./
+  prune: false
+  sourceRef:
+    kind: GitRepository
+    name: elsewhere
+`,
+  );
+  const checkout = writeLocal({
+    'deploy/deployment.yaml': deployment('nginx:1.14.2'),
+    'deploy/service.yaml': service,
+    'deploy/secret.yaml': secret('hunter2'),
+  });
+  await git(['init', '-q', checkout]);
+  // The same repository, spelled as a user's clone would spell it.
+  await git(['-C', checkout, 'remote', 'add', 'origin', `${ssh.url('app.git').replace(/\.git$/, '')}/`]);
+  const all = await run(['diff', '--all', '--path', checkout]);
+  assert.equal(all.code, 1, `${all.stdout}${all.stderr}`);
+  assert.match(all.stdout, new RegExp(`^● Kustomization ${ns}/app \\(\\./deploy\\)$`, 'm'));
+  assert.match(all.stdout, new RegExp(`^► Deployment/${ns}/nginx drifted$`, 'm'));
+  assert.match(all.stdout, /^\+\s+(- )?image: nginx:1\.14\.2$/m);
+  assert.match(all.stdout, new RegExp(`^- Kustomization ${ns}/other skipped: .*another repository`, 'm'));
+  assert.ok(!all.stdout.includes('hunter2'));
+  const allJson = await run(['diff', '--all', '--path', checkout, '-o', 'json']);
+  assert.equal(allJson.code, 1);
+  const parsed = JSON.parse(allJson.stdout) as { kustomizations: Array<{ name: string; status: string }> };
+  assert.deepEqual(
+    parsed.kustomizations.map((k) => `${k.name}:${k.status}`),
+    ['app:changed', 'other:skipped'],
+  );
+  await kubectl(['delete', 'kustomization', 'other', '--wait=false']);
 
   // 4. A push that changes the image: sync applies it.
   const bumped = await commitFiles(
