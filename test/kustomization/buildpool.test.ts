@@ -45,7 +45,7 @@ const ks = (path: string, postBuild?: Kustomization['spec']['postBuild']) =>
 write({
   'quick/kustomization.yaml': 'resources:\n- cm.yaml\nnamePrefix: p-\n',
   'quick/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n  k: ${V}\n',
-  ...slowKustomization('slow', 1_000, 1_000),
+  ...slowKustomization('slow', 1_000, 5_000),
   ...substitutionBomb('bomb', 'BIG', 400),
 });
 const big = 'x'.repeat(512 * 1024);

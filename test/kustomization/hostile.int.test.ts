@@ -50,8 +50,8 @@ test('a build over the time limit fails alone: the other tenant reconciles, the 
   timeout: 240_000,
 }, async (t) => {
   await eventually('the Lease is held', async () => (await lease())?.spec?.holderIdentity, 60_000);
-  // 2,000 ConfigMaps × 1,000 patches: minutes of work in bounded memory.
-  const slow = await env.source('slow', slowKustomization('app', 2_000, 1_000));
+  // 2,000 ConfigMaps × 5,000 patches: minutes of work (about 90 s of CPU, measured) in bounded memory.
+  const slow = await env.source('slow', slowKustomization('app', 2_000, 5_000));
   const tenant = await env.source('tenant', { 'app/cm.yaml': configMapYaml('tenant-cm', { a: '1' }) });
   await env.applyKustomization('hostile', spec('slow'));
   await env.waitKustomization('hostile', 'building', building, { timeoutMs: 90_000 });
