@@ -89,6 +89,8 @@ test('kubectl apply --server-side -k config/default: dry-run, then for real', as
     'clusterrole.rbac.authorization.k8s.io/mooring-apply',
     'clusterrolebinding.rbac.authorization.k8s.io/mooring-controller',
     'clusterrolebinding.rbac.authorization.k8s.io/mooring-apply',
+    'role.rbac.authorization.k8s.io/mooring-leader-election',
+    'rolebinding.rbac.authorization.k8s.io/mooring-leader-election',
     'service/mooring-controller',
     'service/mooring-controller-metrics',
     'service/mooring-webhook',
@@ -100,6 +102,36 @@ test('kubectl apply --server-side -k config/default: dry-run, then for real', as
   const args = await deploymentArgs();
   assert.ok(args.includes('--enable-leader-election'));
   assert.ok(!args.includes('--no-cross-namespace-refs'));
+  // Least privilege: Secrets and ConfigMaps by name only; the Lease in the controller's namespace only.
+  const sa = `system:serviceaccount:${ns}:mooring-controller`;
+  const can = async (...what: string[]) =>
+    (await kubectl(state, ['auth', 'can-i', ...what, '--as', sa])).stdout.trim();
+  assert.equal(await can('get', 'secrets', '-n', 'tenant'), 'yes');
+  assert.equal(await can('get', 'configmaps', '-n', 'tenant'), 'yes');
+  assert.equal(await can('list', 'secrets', '-n', 'tenant'), 'no');
+  assert.equal(await can('watch', 'configmaps', '-A'), 'no');
+  for (const verb of ['get', 'create', 'update'])
+    assert.equal(await can(verb, 'leases.coordination.k8s.io', '-n', ns), 'yes', `${verb} leases`);
+  assert.equal(await can('update', 'leases.coordination.k8s.io', '-n', 'kube-system'), 'no');
+  // Bounded disk: both writable volumes have a size limit.
+  const volumes = JSON.parse(
+    await kubectlOk(state, [
+      '-n',
+      ns,
+      'get',
+      'deployment',
+      'mooring-controller',
+      '-o',
+      'jsonpath={.spec.template.spec.volumes}',
+    ]),
+  ) as { name: string; emptyDir?: { sizeLimit?: string } }[];
+  assert.deepEqual(
+    volumes.map((v) => [v.name, v.emptyDir?.sizeLimit]),
+    [
+      ['data', '2Gi'],
+      ['tmp', '2Gi'],
+    ],
+  );
   // Applying the same thing again changes nothing on the server.
   const before = await kubectlOk(state, ['-n', ns, 'get', 'deployment', 'mooring-controller', '-o', 'json']);
   await serverSideApply(['-k', dir]);

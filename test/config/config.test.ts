@@ -125,7 +125,7 @@ test('config/default: namespace, labels, and a Deployment the controller accepts
   );
   for (const path of ['/tmp', '/data']) {
     const vol = pod.volumes.find((v: { name: string }) => v.name === mounts[path]);
-    assert.deepEqual(vol?.emptyDir, {}, `${path} is an emptyDir`);
+    assert.deepEqual(vol?.emptyDir, { sizeLimit: '2Gi' }, `${path} is an emptyDir with a size limit`);
   }
 
   // The args are `controller` plus flags that `mooring controller` parses.
