@@ -9,6 +9,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { Condition } from '../../src/api/meta.js';
+import { ContentType } from '../../src/kube/client.js';
 import { eventually } from '../helpers/cluster.js';
 import { git, type Repo, startGitHttpServer, tempDir } from '../helpers/gitserver.js';
 import { configMapYaml, kustomizationEnv, readyOf } from '../kustomization/harness.js';
@@ -19,7 +20,9 @@ const GR_API = '/apis/source.toolkit.fluxcd.io/v1';
 const PASSWD_MARK = /root:x?:0:0|\/bin\/(ba)?sh/;
 
 interface GitRepositoryLive {
+  metadata: { generation?: number };
   status?: {
+    observedGeneration?: number;
     conditions?: Condition[];
     artifact?: { path: string; url: string; digest: string; revision: string };
   };
@@ -120,6 +123,16 @@ describe('tampered artifacts in storage', () => {
       const name = `tamper-${how}`;
       const src = await env.source(name, { 'app/cm.yaml': configMapYaml(`${name}-cm`, { a: '1' }) });
       await src.waitArtifact(src.revision);
+      // No source pass may rewrite the file after it is tampered with: suspend the source first.
+      await env.client.patch(
+        `${GR_API}/namespaces/${env.ns}/gitrepositories/${name}`,
+        { spec: { suspend: true } },
+        ContentType.mergePatch,
+      );
+      await eventually('the suspension is observed', async () => {
+        const g = await gitRepository(name);
+        return g?.metadata.generation !== undefined && g.status?.observedGeneration === g.metadata.generation;
+      });
       const artifact = (await gitRepository(name))!.status!.artifact!;
       const file = join(storagePath(), artifact.path);
       const bytes = readFileSync(file);
