@@ -179,6 +179,21 @@ async function decryptionKeys(s: Session, ks: Kustomization): Promise<Keyring | 
   }
 }
 
+/** What a prune would delete (spec.prune): stale inventory entries that exist, are ours and may be pruned. */
+async function prunable(manager: ResourceManager, ks: Kustomization, objects: Manifest[]): Promise<string[]> {
+  if (!ks.spec.prune) return [];
+  const out: string[] = [];
+  const current = inventoryOf(objects.map(refOf));
+  for (const entry of staleEntries(ks.status?.inventory?.entries ?? [], current)) {
+    const ref = entryRef(entry);
+    if (!ref || !(await manager.mapper.find(ref).catch(() => undefined))) continue;
+    const live = await manager.dynamic.get(ref);
+    if (!live || !ownedBy(live.metadata, manager.ownerLabels) || isPruneDisabled(live.metadata)) continue;
+    out.push(formatRef(ref));
+  }
+  return out;
+}
+
 /** One object a sync would change: its unified diff (Secrets masked), or why it cannot be dry-run. */
 export interface DriftEntry {
   subject: string;
@@ -228,16 +243,7 @@ export async function computeDrift(
       }),
     });
   }
-  if (ks.spec.prune) {
-    const current = inventoryOf(objects.map(refOf));
-    for (const entry of staleEntries(ks.status?.inventory?.entries ?? [], current)) {
-      const ref = entryRef(entry);
-      if (!ref || !(await manager.mapper.find(ref).catch(() => undefined))) continue;
-      const live = await manager.dynamic.get(ref);
-      if (!live || !ownedBy(live.metadata, manager.ownerLabels) || isPruneDisabled(live.metadata)) continue;
-      out.push({ subject: formatRef(ref), change: 'deleted' });
-    }
-  }
+  for (const subject of await prunable(manager, ks, objects)) out.push({ subject, change: 'deleted' });
   return out;
 }
 
@@ -296,16 +302,8 @@ async function clusterDiff(
       objectChange(e.subject, e.action === 'created' ? 'created' : 'changed', e.live, e.merged, labels),
     );
   }
-  if (ks.spec.prune) {
-    const current = inventoryOf(objects.map(refOf));
-    for (const entry of staleEntries(ks.status?.inventory?.entries ?? [], current)) {
-      const ref = entryRef(entry);
-      if (!ref || !(await manager.mapper.find(ref).catch(() => undefined))) continue;
-      const live = await manager.dynamic.get(ref);
-      if (!live || !ownedBy(live.metadata, manager.ownerLabels) || isPruneDisabled(live.metadata)) continue;
-      changes.push({ subject: formatRef(ref), action: 'deleted', fields: [], diff: '' });
-    }
-  }
+  for (const subject of await prunable(manager, ks, objects))
+    changes.push({ subject, action: 'deleted', fields: [], diff: '' });
   if (failures.length)
     return {
       ...base,
