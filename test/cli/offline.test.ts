@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: the strings are envsubst syntax, not templates
 // `mooring diff --offline` on a real Git repository: the fleet's own Kustomizations (found under
 // clusters/…) built at two revisions and compared; Secrets masked; substituteFrom variables left
 // unresolved and listed; other sources skipped; text, markdown and json output; exit codes.
