@@ -1,11 +1,15 @@
 // Benchmarks `mooring build` against `kubectl kustomize` on a generated overlay of ~2,000
-// objects (see generate.ts). Prints a table: median wall time of each (several runs, same
-// machine, same input), the in-process build time, peak RSS, and whether the outputs match.
+// objects (see generate.ts) and on the largest real trees of the real-world corpus
+// (../shared/kustomize-realworld: kube-prometheus, kueue's config/default, argo-workflows'
+// cluster install). For each tree it prints the median wall time of both tools (runs interleaved,
+// same machine, same input), the ratio, the peak RSS of both, the in-process build time, and
+// whether the outputs are byte-identical.
 //
 //   npx tsc -p tsconfig.json && npx tsc -p tsconfig.build.json
 //   node .build/bench/kustomize/bench.js [--runs 5] [--n 500] [--kubectl kubectl]
+//        [--realworld ../shared/kustomize-realworld] [--only SUBSTRING]
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -17,6 +21,23 @@ interface Run {
   rssKiB: number;
   stdout: string;
 }
+
+interface Case {
+  name: string;
+  dir: string;
+  root: string;
+}
+
+/** The real trees measured, relative to the corpus's repos/ (root: the repository). */
+const realTrees: { name: string; repo: string; path: string }[] = [
+  { name: 'kube-prometheus', repo: 'prometheus-operator+kube-prometheus', path: '' },
+  { name: 'kueue config/default', repo: 'kubernetes-sigs+kueue', path: 'config/default' },
+  {
+    name: 'argo-workflows cluster-install',
+    repo: 'argoproj+argo-workflows',
+    path: 'manifests/cluster-install',
+  },
+];
 
 function timed(cmd: string[]): Run {
   // /usr/bin/time reports the peak RSS of the child; wall time is measured here.
@@ -34,65 +55,121 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
+interface Row {
+  name: string;
+  objects: number;
+  outputMiB: number;
+  mooringMs: number;
+  kubectlMs: number;
+  mooringRssMiB: number;
+  kubectlRssMiB: number;
+  inProcessMs: number;
+  identical: boolean;
+  firstDifference?: string;
+}
+
+function measure(c: Case, runs: number, kubectl: string): Row {
+  const cli = resolve('dist/cli/main.js');
+  const mooring: Run[] = [];
+  const reference: Run[] = [];
+  // Interleave the runs so both see the same machine state.
+  for (let i = 0; i < runs; i++) {
+    mooring.push(timed([process.execPath, cli, 'build', c.dir, '--root', c.root]));
+    reference.push(timed([kubectl, 'kustomize', c.dir]));
+  }
+  const inProcess: number[] = [];
+  let objects = 0;
+  for (let i = 0; i < runs; i++) {
+    const start = process.hrtime.bigint();
+    const res = buildDirectory(c.dir, c.root);
+    toYaml(res);
+    inProcess.push(Number(process.hrtime.bigint() - start) / 1e6);
+    objects = res.length;
+  }
+  const a = mooring[0]!.stdout;
+  const b = reference[0]!.stdout;
+  const row: Row = {
+    name: c.name,
+    objects,
+    outputMiB: Buffer.byteLength(b) / 2 ** 20,
+    mooringMs: median(mooring.map((r) => r.wallMs)),
+    kubectlMs: median(reference.map((r) => r.wallMs)),
+    mooringRssMiB: median(mooring.map((r) => r.rssKiB)) / 1024,
+    kubectlRssMiB: median(reference.map((r) => r.rssKiB)) / 1024,
+    inProcessMs: median(inProcess),
+    identical: a === b,
+  };
+  if (!row.identical) {
+    const al = a.split('\n');
+    const bl = b.split('\n');
+    const i = al.findIndex((l, j) => l !== bl[j]);
+    row.firstDifference = `line ${i + 1}: mooring ${JSON.stringify(al[i])}, kubectl ${JSON.stringify(bl[i])}`;
+  }
+  return row;
+}
+
+function printTable(rows: Row[], runs: number): void {
+  const header = [
+    'tree',
+    'objects',
+    'output MiB',
+    'mooring ms',
+    'kubectl ms',
+    'speed-up',
+    'mooring RSS MiB',
+    'kubectl RSS MiB',
+    'in-process ms',
+    'identical',
+  ];
+  const body = rows.map((r) => [
+    r.name,
+    String(r.objects),
+    r.outputMiB.toFixed(1),
+    r.mooringMs.toFixed(0),
+    r.kubectlMs.toFixed(0),
+    `${(r.kubectlMs / r.mooringMs).toFixed(1)}x`,
+    r.mooringRssMiB.toFixed(0),
+    r.kubectlRssMiB.toFixed(0),
+    r.inProcessMs.toFixed(0),
+    r.identical ? 'yes' : 'NO',
+  ]);
+  console.log(`medians of ${runs} interleaved runs; speed-up = kubectl wall / mooring wall`);
+  console.log(`| ${header.join(' | ')} |`);
+  console.log(`|${header.map(() => '---').join('|')}|`);
+  for (const b of body) console.log(`| ${b.join(' | ')} |`);
+  for (const r of rows)
+    if (r.firstDifference) console.log(`${r.name}: first difference at ${r.firstDifference}`);
+}
+
 function main(): void {
   const { values } = parseArgs({
     options: {
       runs: { type: 'string', default: '5' },
       n: { type: 'string', default: '500' },
       kubectl: { type: 'string', default: 'kubectl' },
+      realworld: { type: 'string', default: '../shared/kustomize-realworld' },
+      only: { type: 'string', default: '' },
     },
   });
   const runs = Number(values.runs);
+  const only = values.only!;
   const dir = mkdtempSync(join(tmpdir(), 'kz-bench-'));
   try {
-    generateTree(dir, Number(values.n));
-    const target = join(dir, 'overlays/prod');
-    const cli = resolve('dist/cli/main.js');
-    const mooring: Run[] = [];
-    const kubectl: Run[] = [];
-    // Interleave the runs so both see the same machine state.
-    for (let i = 0; i < runs; i++) {
-      mooring.push(timed([process.execPath, cli, 'build', target, '--root', dir]));
-      kubectl.push(timed([values.kubectl!, 'kustomize', target]));
+    const cases: Case[] = [];
+    const n = Number(values.n);
+    generateTree(dir, n);
+    cases.push({ name: `synthetic overlay (n=${n})`, dir: join(dir, 'overlays/prod'), root: dir });
+    const repos = join(resolve(values.realworld!), 'repos');
+    if (existsSync(repos)) {
+      for (const t of realTrees) {
+        const root = join(repos, t.repo);
+        cases.push({ name: t.name, dir: join(root, t.path), root });
+      }
+    } else {
+      console.log(`(real-world corpus not found at ${repos}: only the synthetic overlay is measured)`);
     }
-    const inProcess: number[] = [];
-    let objects = 0;
-    for (let i = 0; i < runs; i++) {
-      const start = process.hrtime.bigint();
-      const res = buildDirectory(target, dir);
-      toYaml(res);
-      inProcess.push(Number(process.hrtime.bigint() - start) / 1e6);
-      objects = res.length;
-    }
-    const identical = mooring[0]!.stdout === kubectl[0]!.stdout;
-    const mWall = median(mooring.map((r) => r.wallMs));
-    const kWall = median(kubectl.map((r) => r.wallMs));
-    const rows = [
-      ['', 'mooring build', 'kubectl kustomize'],
-      ['median wall time (ms)', mWall.toFixed(0), kWall.toFixed(0)],
-      [
-        'runs (ms)',
-        mooring.map((r) => r.wallMs.toFixed(0)).join(' '),
-        kubectl.map((r) => r.wallMs.toFixed(0)).join(' '),
-      ],
-      [
-        'peak RSS (MiB)',
-        (median(mooring.map((r) => r.rssKiB)) / 1024).toFixed(0),
-        (median(kubectl.map((r) => r.rssKiB)) / 1024).toFixed(0),
-      ],
-      ['in-process build + YAML (ms, median)', median(inProcess).toFixed(0), '-'],
-    ];
-    const w = [38, 22, 22];
-    for (const r of rows) console.log(r.map((c, i) => c.padEnd(w[i]!)).join(' '));
-    console.log(
-      `objects: ${objects}; speed-up (wall): ${(kWall / mWall).toFixed(1)}x; outputs identical: ${identical}`,
-    );
-    if (!identical) {
-      const a = mooring[0]!.stdout.split('\n');
-      const b = kubectl[0]!.stdout.split('\n');
-      const i = a.findIndex((l, j) => l !== b[j]);
-      console.log(`first difference at line ${i + 1}:\n  mooring: ${a[i]}\n  kubectl: ${b[i]}`);
-    }
+    const rows = cases.filter((c) => c.name.includes(only)).map((c) => measure(c, runs, values.kubectl!));
+    printTable(rows, runs);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
