@@ -31,11 +31,12 @@ export class YamlError extends Error {}
 export function parseYamlStream(text: string, file: string, uniqueKeys = true, patch = false): Json[] {
   const docs = parseAllDocuments(text, { schema: 'failsafe', uniqueKeys, prettyErrors: false });
   const out: Json[] = [];
+  const unterminatedEnd = unterminatedLastLineEnd(text);
   for (const doc of Array.isArray(docs) ? docs : [docs]) {
     const err = doc.errors[0];
     if (err) throw new YamlError(`${file}: invalid YAML: ${err.message.split('\n')[0]}`);
     if (doc.contents === null) continue;
-    const budget = { decoded: 0, aliased: 0, inAlias: 0 };
+    const budget = { decoded: 0, aliased: 0, inAlias: 0, unterminatedEnd };
     const value = toJson(doc.contents as Node, doc, file, [], budget, patch);
     if (value === null) continue;
     out.push(value);
@@ -58,6 +59,22 @@ interface AliasBudget {
   decoded: number;
   aliased: number;
   inAlias: number;
+  /** See unterminatedLastLineEnd. */
+  unterminatedEnd: number;
+}
+
+/**
+ * The end offset of the text when its last line holds content but no line break, else -1. A block
+ * scalar whose last line ends there has no final line break to keep: go-yaml reads `|` or `>` at
+ * the end of such a file without the trailing newline the `yaml` package adds.
+ */
+function unterminatedLastLineEnd(text: string): number {
+  for (let i = text.length - 1; i >= 0; i--) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || c === 13) return -1;
+    if (c !== 32 && c !== 9) return text.length;
+  }
+  return -1;
 }
 
 function allowedAliasRatio(decoded: number): number {
@@ -93,7 +110,14 @@ function toJson(
     }
   }
   if (isScalar(node)) {
-    const raw = node.value === null || node.value === undefined ? '' : String(node.value);
+    let raw = node.value === null || node.value === undefined ? '' : String(node.value);
+    if (
+      (node.type === 'BLOCK_LITERAL' || node.type === 'BLOCK_FOLDED') &&
+      node.range?.[1] === budget.unterminatedEnd &&
+      raw.endsWith('\n')
+    ) {
+      raw = raw.slice(0, -1);
+    }
     const tag = node.tag;
     const quoted = node.type !== 'PLAIN';
     if (tag && tag !== '!') return resolveTagged(tag, raw, file);

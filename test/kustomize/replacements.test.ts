@@ -42,4 +42,34 @@ ${extra}`,
       /unable to find field/,
     );
   });
+
+  it('reads field paths like kyaml: a leading dot, empty and blank segments are ignored', () => {
+    const tree = {
+      '/app/kustomization.yaml': `namespace: prod
+resources:
+- d.yaml
+- cm.yaml
+replacements:
+- source:
+    kind: ConfigMap
+    name: source
+    fieldPath: .metadata.namespace
+  targets:
+  - select:
+      kind: Deployment
+    fieldPaths:
+    - .metadata.annotations.[from-ns]
+    - metadata..labels. copied
+    options:
+      create: true
+`,
+      '/app/d.yaml': deployment,
+      '/app/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: source\n',
+    };
+    const d = find(buildTree(tree), 'Deployment') as {
+      metadata: { annotations: Record<string, string>; labels: Record<string, string> };
+    };
+    assert.equal(d.metadata.annotations['from-ns'], 'prod');
+    assert.equal(d.metadata.labels.copied, 'prod');
+  });
 });

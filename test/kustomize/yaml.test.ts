@@ -20,6 +20,15 @@ describe('YAML read like kustomize', () => {
   it('drops empty documents of a stream', () => {
     assert.equal(parseYamlStream('---\n---\na: 1\n---\n', 's.yaml').length, 1);
   });
+
+  it('gives a block scalar ending the file without a line break no final newline', () => {
+    assert.deepEqual(parseYamlStream('a: |\n  x\n  y', 't.yaml'), [{ a: 'x\ny' }]);
+    assert.deepEqual(parseYamlStream('a: |+\n  x', 't.yaml'), [{ a: 'x' }]);
+    assert.deepEqual(parseYamlStream('a:\n  b: >\n    x\n    y', 't.yaml'), [{ a: { b: 'x y' } }]);
+    // With the line break present (or another key after it) clip chomping keeps one newline.
+    assert.deepEqual(parseYamlStream('a: |\n  x\n  y\n', 't.yaml'), [{ a: 'x\ny\n' }]);
+    assert.deepEqual(parseYamlStream('a: |\n  x\nb: 1', 't.yaml'), [{ a: 'x\n', b: 1 }]);
+  });
 });
 
 describe('YAML written like kustomize', () => {

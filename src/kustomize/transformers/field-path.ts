@@ -3,7 +3,10 @@ import { getOwn, hasOwn, setOwn } from '../own.js';
 import { isObject, KustomizeError } from '../resource.js';
 import type { Json, JsonObject } from '../yaml.js';
 
-/** Splits on dots outside brackets. */
+/**
+ * Splits on dots outside brackets. Like kyaml's PathGetter, segments are trimmed and empty ones
+ * dropped, so `.metadata.name` and `metadata..name` both mean `metadata.name`.
+ */
 export function splitFieldPath(p: string): string[] {
   const out: string[] = [];
   let cur = '';
@@ -12,12 +15,17 @@ export function splitFieldPath(p: string): string[] {
     if (ch === '[') depth++;
     if (ch === ']') depth--;
     if (ch === '.' && depth === 0) {
-      out.push(cur);
+      pushSegment(out, cur);
       cur = '';
     } else cur += ch;
   }
-  out.push(cur);
+  pushSegment(out, cur);
   return out;
+}
+
+function pushSegment(out: string[], seg: string): void {
+  const trimmed = seg.trim();
+  if (trimmed !== '') out.push(trimmed);
 }
 
 /** A field found by lookupFields: `key` is always an own key of a map parent (or an index). */
