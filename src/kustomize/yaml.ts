@@ -16,6 +16,7 @@ import {
   parseAllDocuments,
 } from 'yaml';
 import { hasOwn, setOwn } from './own.js';
+import { parseStreamFast } from './yaml-events.js';
 
 export type Json = null | boolean | number | string | Json[] | JsonObject;
 export interface JsonObject {
@@ -29,6 +30,8 @@ export class YamlError extends Error {}
  * (`patch`), a plain null annotation value stays null (it deletes the annotation).
  */
 export function parseYamlStream(text: string, file: string, uniqueKeys = true, patch = false): Json[] {
+  const fast = parseStreamFast(text, patch, resolvePlain);
+  if (fast) return fast;
   const docs = parseAllDocuments(text, { schema: 'failsafe', uniqueKeys, prettyErrors: false });
   const out: Json[] = [];
   const unterminatedEnd = unterminatedLastLineEnd(text);

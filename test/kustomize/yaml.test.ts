@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { compareKeys, parseYamlStream, stringifyDocument } from '../../src/kustomize/yaml.js';
+import { compareKeys, parseYamlStream, resolvePlain, stringifyDocument } from '../../src/kustomize/yaml.js';
+import { parseStreamFast } from '../../src/kustomize/yaml-events.js';
 
 describe('YAML read like kustomize', () => {
   it('reads 0644 as 420 and keeps yes and dates as strings', () => {
@@ -51,5 +52,47 @@ describe('YAML written like kustomize', () => {
     const out = stringifyDocument({ k: long });
     assert.ok(out.split('\n')[0]!.length <= 90);
     assert.deepEqual(parseYamlStream(out, 'o.yaml')[0], { k: long });
+  });
+});
+
+describe('YAML fast reader (js-yaml events)', () => {
+  const fast = (t: string, patch = false) => parseStreamFast(t, patch, resolvePlain);
+
+  it('reads manifests as the full reader does: plain scalars resolved, quoted and block ones kept', () => {
+    const text =
+      'a: 0644\nb: "0644"\nc: yes\nd: |\n  x\ne: ~\nf:\n- 1\n- "1"\nmetadata:\n  annotations:\n    v: 1.0\n';
+    const expected = {
+      a: 420,
+      b: '0644',
+      c: 'yes',
+      d: 'x\n',
+      e: null,
+      f: [1, '1'],
+      metadata: { annotations: { v: '1.0' } },
+    };
+    assert.deepEqual(fast(text), [expected]);
+    assert.deepEqual(parseYamlStream(text, 't.yaml'), [expected]);
+  });
+
+  it('keeps a __proto__ key as data', () => {
+    const [doc] = fast('data:\n  __proto__: x\n')! as { data: object }[];
+    assert.ok(Object.hasOwn(doc!.data, '__proto__'));
+    assert.equal(Object.getPrototypeOf(doc!.data), Object.prototype);
+  });
+
+  it('leaves anchors, tags, merge keys, one key spelled twice and bad YAML to the full reader', () => {
+    for (const t of [
+      'a: &x 1\nb: *x\n',
+      'a: !!int "1"\n',
+      '<<: {a: 1}\n',
+      'a: 1\n"a": 2\n',
+      'a: [\n',
+      'a: |\n  x',
+    ]) {
+      assert.equal(fast(t), undefined, t);
+    }
+    assert.deepEqual(parseYamlStream('<<: {a: 1}\nb: 2\n', 't.yaml'), [{ a: 1, b: 2 }]);
+    assert.deepEqual(parseYamlStream('a: !!int "1"\n', 't.yaml'), [{ a: 1 }]);
+    assert.throws(() => parseYamlStream('a: 1\n"a": 2\n', 'dup.yaml'), /dup.yaml/);
   });
 });
