@@ -496,8 +496,22 @@ const isBreakCp = (cp: number) => cp === 0x0a || cp === 0x0d || cp === 0x85 || c
 const isBlankz = (cp: number | undefined) =>
   cp === undefined || cp === 0x20 || cp === 0x09 || isBreakCp(cp) || cp === 0;
 
+/** Characters that may not start a plain scalar (go-yaml's emitter). */
+const firstIndicators = new Set(Array.from('#,[]{}&*!|>\'"%@`', (c) => c.charCodeAt(0)));
+
+function hasSurrogates(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdfff) return true;
+  }
+  return false;
+}
+
 function analyze(s: string): Analysis {
-  const cps = Array.from(s, (ch) => ch.codePointAt(0)!);
+  // Code points without an array per string: most strings have no surrogate pairs.
+  const cps = hasSurrogates(s) ? Array.from(s, (ch) => ch.codePointAt(0)!) : undefined;
+  const n = cps ? cps.length : s.length;
+  const at = (i: number): number | undefined => (i >= n ? undefined : cps ? cps[i] : s.charCodeAt(i));
   let blockIndicators = false;
   let lineBreaks = false;
   let specialCharacters = false;
@@ -513,25 +527,24 @@ function analyze(s: string): Analysis {
     blockIndicators = true;
   }
   let precededByWhitespace = true;
-  let followedByWhitespace = isBlankz(cps[1]);
-  for (let i = 0; i < cps.length; i++) {
-    const cp = cps[i]!;
-    const ch = String.fromCodePoint(cp);
+  let followedByWhitespace = isBlankz(at(1));
+  for (let i = 0; i < n; i++) {
+    const cp = at(i)!;
     if (i === 0) {
-      if ('#,[]{}&*!|>\'"%@`'.includes(ch)) {
+      if (firstIndicators.has(cp)) {
         blockIndicators = true;
       }
-      if (ch === '?' || ch === ':') {
+      if (cp === 0x3f || cp === 0x3a) {
         if (followedByWhitespace) blockIndicators = true;
       }
-      if (ch === '-' && followedByWhitespace) {
+      if (cp === 0x2d && followedByWhitespace) {
         blockIndicators = true;
       }
     } else {
-      if (ch === ':') {
+      if (cp === 0x3a) {
         if (followedByWhitespace) blockIndicators = true;
       }
-      if (ch === '#' && precededByWhitespace) {
+      if (cp === 0x23 && precededByWhitespace) {
         blockIndicators = true;
       }
     }
@@ -539,13 +552,13 @@ function analyze(s: string): Analysis {
     if (isBreakCp(cp)) lineBreaks = true;
     if (cp === 0x20) {
       if (i === 0) leadingSpace = true;
-      if (i === cps.length - 1) trailingSpace = true;
+      if (i === n - 1) trailingSpace = true;
       if (previousBreak) breakSpace = true;
       previousSpace = true;
       previousBreak = false;
     } else if (isBreakCp(cp)) {
       if (i === 0) leadingBreak = true;
-      if (i === cps.length - 1) trailingBreak = true;
+      if (i === n - 1) trailingBreak = true;
       if (previousSpace) spaceBreak = true;
       previousBreak = true;
       previousSpace = false;
@@ -554,7 +567,7 @@ function analyze(s: string): Analysis {
       previousBreak = false;
     }
     precededByWhitespace = isBlankz(cp);
-    followedByWhitespace = isBlankz(cps[i + 2]);
+    followedByWhitespace = isBlankz(at(i + 2));
   }
   let blockPlainAllowed = true;
   let singleQuotedAllowed = true;
