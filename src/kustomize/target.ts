@@ -364,8 +364,26 @@ function runGenerators(ra: Accumulator, ldr: Loader, k: JsonObject, w: string): 
       mergeGenerated(ra, res, w);
     }
   }
+  refuseHelmCharts(k, w);
   for (const { cfg, file } of loadPluginConfigs(ldr, asStringList(k.generators, `${w}: generators`), w)) {
     runGeneratorPlugin(ra, ldr, cfg, globalOptions, w, pluginOrigin(ldr, cfg, file));
+  }
+}
+
+/**
+ * Charts are refused, as kustomize refuses them without `--enable-helm` (which Flux never passes):
+ * a build does not run Helm or fetch charts.
+ */
+function refuseHelmCharts(k: JsonObject, w: string): void {
+  for (const field of ['helmCharts', 'helmChartInflationGenerator'] as const) {
+    const charts = k[field];
+    if (!Array.isArray(charts) || charts.length === 0) continue;
+    const first = charts[0];
+    const name = isObject(first) && typeof first.name === 'string' ? ` "${first.name}"` : '';
+    fail(
+      w,
+      `${field}: chart${name} is not supported: builds do not run Helm (kustomize: must specify --enable-helm)`,
+    );
   }
 }
 
@@ -399,6 +417,12 @@ function runGeneratorPlugin(
     res.origin = origin;
     mergeGenerated(ra, res, w);
     return;
+  }
+  if (kind === 'HelmChartInflationGenerator') {
+    fail(
+      w,
+      'HelmChartInflationGenerator is not supported: builds do not run Helm (kustomize: must specify --enable-helm)',
+    );
   }
   // Anything else listed under generators: emit it as a resource only if it is a plain object.
   fail(

@@ -116,4 +116,24 @@ describe('build', () => {
     });
     assert.equal(objs.length, 0);
   });
+
+  it('refuses Helm charts instead of ignoring them, as kustomize does without --enable-helm', () => {
+    assert.throws(
+      () =>
+        buildTree({
+          '/app/kustomization.yaml':
+            'helmCharts:\n- name: podinfo\n  repo: https://example.com/charts\n  version: 6.0.0\n',
+        }),
+      /helmCharts: chart "podinfo" is not supported: builds do not run Helm/,
+    );
+    assert.throws(
+      () =>
+        buildTree({
+          '/app/kustomization.yaml': 'generators:\n- g.yaml\n',
+          '/app/g.yaml':
+            'apiVersion: builtin\nkind: HelmChartInflationGenerator\nmetadata:\n  name: x\nname: podinfo\n',
+        }),
+      /HelmChartInflationGenerator is not supported/,
+    );
+  });
 });
