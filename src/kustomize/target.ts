@@ -200,6 +200,14 @@ function accumulateInto(
   accumulateComponents(ra, ldr, asStringList(k.components, `${w}: components`), w, limits);
   runGenerators(ra, ldr, k, w);
   runTransformers(ra, ldr, k, w, limits);
+  // kustomize has no builtin validators: every entry is a plugin, and plugins are disabled.
+  const validators = asStringList(k.validators, `${w}: validators`);
+  if (validators.length > 0) {
+    fail(
+      w,
+      `validators: "${validators[0]}" is not supported: validator plugins cannot run (plugins are disabled)`,
+    );
+  }
   for (const v of Array.isArray(k.vars) ? k.vars : []) {
     const parsed = parseVar(v, w);
     bindVar(ra.resources, parsed, w);

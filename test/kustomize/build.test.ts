@@ -136,4 +136,16 @@ describe('build', () => {
       /HelmChartInflationGenerator is not supported/,
     );
   });
+
+  it('refuses validators (plugins) instead of skipping them', () => {
+    assert.throws(
+      () =>
+        buildTree({
+          '/app/kustomization.yaml': 'resources:\n- a.yaml\nvalidators:\n- v.yaml\n',
+          '/app/a.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n',
+          '/app/v.yaml': 'apiVersion: example.com/v1\nkind: Check\nmetadata:\n  name: v\n',
+        }),
+      /validators: "v.yaml" is not supported: validator plugins cannot run/,
+    );
+  });
 });
