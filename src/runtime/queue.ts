@@ -124,6 +124,16 @@ export class WorkQueue {
     return this.processing.has(key);
   }
 
+  /** Whether the key waits for a worker (including an add held back while it is in progress). */
+  isQueued(key: string): boolean {
+    return this.dirty.has(key);
+  }
+
+  /** Whether a delayed add (a requeue or a retry) is pending for the key. */
+  isScheduled(key: string): boolean {
+    return this.delayed.has(key);
+  }
+
   /** Stops accepting keys; workers blocked in get() return undefined. */
   shutdown(): void {
     this.shuttingDown = true;

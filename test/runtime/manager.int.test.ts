@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { ContentType, KubeClient } from '../../src/kube/client.js';
 import { CoreTypes, collectionPath, objectPath } from '../../src/kube/resource.js';
-import type { ReconcileRequest } from '../../src/runtime/controller.js';
+import type { Controller, ReconcileRequest } from '../../src/runtime/controller.js';
 import { addFinalizer, removeFinalizer } from '../../src/runtime/finalizers.js';
 import { createLogger } from '../../src/runtime/logger.js';
 import { Manager, type ManagerOptions } from '../../src/runtime/manager.js';
@@ -91,7 +91,10 @@ describe('runtime on a shared cluster', () => {
           client.patch(objectPath(WidgetType, ns, n), { spec: { size } }, ContentType.mergePatch),
         ),
       );
-      await delay(30);
+      // Each round reaches the cache before the next, so updates arrive while keys are in progress.
+      await eventually(`the informer holds generation ${size}`, async () =>
+        names.every((n) => informer.get(`${ns}/${n}`)?.metadata.generation === size),
+      );
     }
     await eventually(
       'every widget reconciled at its last generation',
@@ -130,7 +133,7 @@ describe('runtime on a shared cluster', () => {
     const attempts: number[] = [];
     const mgr = new Manager(managerOpts(kubeconfig, ns, { metricsAddr: '127.0.0.1:0' }));
     managers.push(mgr);
-    mgr.addController(WidgetType, {
+    const flaky = mgr.addController(WidgetType, {
       name: 'flaky',
       backoffBaseMs: 100,
       reconcile: async (req) => {
@@ -152,7 +155,12 @@ describe('runtime on a shared cluster', () => {
     }
     // Only lower bounds: a loaded machine may run any retry late, so comparing one gap with
     // another fails spuriously (CI saw 241, 201, 401, 800 ms for 100, 200, 400, 800).
-    await delay(500);
+    const key = `${ns}/flaky`;
+    await eventually(
+      'the successful pass finished',
+      async () => !flaky.queue.isProcessing(key) && !flaky.queue.isQueued(key),
+    );
+    assert.equal(flaky.queue.isScheduled(key), false, 'no retry pending after success');
     assert.equal(attempts.length, 5, 'no retries after success');
     assert.equal(
       await metricValue(mgr.metricsPort!, 'controller_runtime_reconcile_errors_total', {
@@ -225,6 +233,7 @@ describe('runtime on a shared cluster', () => {
   test('with leader election exactly one manager reconciles; the other takes over when it stops', async () => {
     const reconciledBy: Array<{ who: string; key: string }> = [];
     const leaseDurationMs = 4_000;
+    const controllers = new Map<Manager, Controller<Widget>>();
     const make = (who: string) => {
       const mgr = new Manager(
         managerOpts(kubeconfig, ns, {
@@ -238,13 +247,14 @@ describe('runtime on a shared cluster', () => {
           },
         }),
       );
-      mgr.addController(WidgetType, {
+      const controller = mgr.addController<Widget>(WidgetType, {
         name: `le-${who}`,
         reconcile: async (req) => {
           if (req.key.includes('/le-')) reconciledBy.push({ who, key: req.key });
           return {};
         },
       });
+      controllers.set(mgr, controller);
       managers.push(mgr);
       return mgr;
     };
@@ -258,7 +268,14 @@ describe('runtime on a shared cluster', () => {
 
     await Promise.all(['le-1', 'le-2', 'le-3'].map((n) => createWidget(client, ns, n)));
     await eventually('three reconciled', async () => new Set(reconciledBy.map((r) => r.key)).size === 3);
-    await delay(300);
+    // The follower watches too: it holds the same keys, waiting for leadership, none in progress.
+    const held = controllers.get(follower)!.queue;
+    const keys = ['le-1', 'le-2', 'le-3'].map((n) => `${ns}/${n}`);
+    await eventually('the follower holds the keys', async () => keys.every((k) => held.isQueued(k)));
+    assert.ok(
+      keys.every((k) => !held.isProcessing(k)),
+      'the follower works on nothing',
+    );
     assert.deepEqual(
       [...new Set(reconciledBy.map((r) => r.who))],
       [leaderName],

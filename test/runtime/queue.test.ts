@@ -31,16 +31,22 @@ test('a key added while it is processed is handed out again only after done()', 
   assert.equal(second, 'a');
 });
 
-test('addAfter keeps the earliest deadline and fires once', async () => {
+test('addAfter keeps the earliest deadline and fires once', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'] });
   const q = new WorkQueue();
   q.addAfter('a', 10_000);
   q.addAfter('a', 20);
   q.addAfter('a', 5_000);
-  const started = Date.now();
+  t.mock.timers.tick(19);
+  assert.equal(q.length, 0, 'not before the earliest deadline');
+  assert.ok(q.isScheduled('a'));
+  t.mock.timers.tick(1);
+  assert.equal(q.length, 1, 'queued at the earliest deadline');
+  assert.equal(q.isScheduled('a'), false, 'no later add left pending');
   assert.equal(await q.get(), 'a');
-  assert.ok(Date.now() - started < 2_000);
   q.done('a');
-  assert.equal(q.length, 0);
+  t.mock.timers.tick(20_000);
+  assert.equal(q.length, 0, 'the later deadlines did not add it again');
   q.shutdown();
 });
 
