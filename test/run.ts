@@ -25,7 +25,8 @@ async function main(): Promise<void> {
   const root = join(process.cwd(), '.build', 'test');
   let files = findTests(root);
   if (filters.length) files = files.filter((f) => filters.some((flt) => relative(root, f).includes(flt)));
-  // Files named *.int.test.ts talk to the real control plane; the rest are pure unit tests.
+  // Files named *.int.test.ts need the real environment (control plane, Git servers, npm); the
+  // rest are pure unit tests.
   if (unitOnly) files = files.filter((f) => !f.endsWith('.int.test.js'));
   const needsCluster = files.some((f) => f.endsWith('.int.test.js'));
 
