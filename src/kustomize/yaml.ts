@@ -30,8 +30,11 @@ export class YamlError extends Error {}
  * (`patch`), a plain null annotation value stays null (it deletes the annotation).
  */
 export function parseYamlStream(text: string, file: string, uniqueKeys = true, patch = false): Json[] {
-  const fast = parseStreamFast(text, patch, resolvePlain);
-  if (fast) return fast;
+  return parseStreamFast(text, patch, resolvePlain) ?? parseYamlStreamFull(text, file, uniqueKeys, patch);
+}
+
+/** The full reader (the `yaml` package's document model): what the fast path hands over to. */
+export function parseYamlStreamFull(text: string, file: string, uniqueKeys = true, patch = false): Json[] {
   const docs = parseAllDocuments(text, { schema: 'failsafe', uniqueKeys, prettyErrors: false });
   const out: Json[] = [];
   const unterminatedEnd = unterminatedLastLineEnd(text);

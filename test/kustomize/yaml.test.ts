@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { compareKeys, parseYamlStream, resolvePlain, stringifyDocument } from '../../src/kustomize/yaml.js';
+import {
+  compareKeys,
+  parseYamlStream,
+  parseYamlStreamFull,
+  resolvePlain,
+  stringifyDocument,
+} from '../../src/kustomize/yaml.js';
 import { parseStreamFast } from '../../src/kustomize/yaml-events.js';
 
 describe('YAML read like kustomize', () => {
@@ -94,5 +100,38 @@ describe('YAML fast reader (js-yaml events)', () => {
     assert.deepEqual(parseYamlStream('<<: {a: 1}\nb: 2\n', 't.yaml'), [{ a: 1, b: 2 }]);
     assert.deepEqual(parseYamlStream('a: !!int "1"\n', 't.yaml'), [{ a: 1 }]);
     assert.throws(() => parseYamlStream('a: 1\n"a": 2\n', 'dup.yaml'), /dup.yaml/);
+  });
+
+  it('gives what the full reader gives, or hands over to it', () => {
+    const inputs = [
+      'a: b\n  c\n',
+      'a: >\n  x\n\n  y\n',
+      'a: |+\n  x\n\nb: 1\n',
+      'a: {b: , c: d}\n',
+      '- - a\n  - b\n- c\n',
+      '"a:b": 1\n',
+      '? a\n: 1\n',
+      '\ufeffa: 1\n',
+      'a: 1\r\nb: 2\r\n',
+      'a: "x\\ty"\n',
+      "a: 'it''s'\n",
+      '--- a\n',
+      '---\n...\n---\nb: 1\n',
+      'a: -1.5e3\nb: 0o17\nc: 0x1f\nd: .inf\ne: 1_000\nf: 2024-01-01 10:00:00\n',
+      'metadata:\n  annotations:\n    a: null\n    b: 012\n',
+      'a: |2\n   x\n',
+      'a: >-\n  x\n  y\n',
+      '%YAML 1.2\n---\na: 1\n',
+      'a: !!str 1\n',
+      'a: b: c\n',
+      'a:\n\tb: 1\n',
+    ];
+    for (const t of inputs) {
+      for (const patch of [false, true]) {
+        const got = fast(t, patch);
+        if (got === undefined) continue;
+        assert.deepEqual(got, parseYamlStreamFull(t, 't.yaml', true, patch), JSON.stringify(t));
+      }
+    }
   });
 });
