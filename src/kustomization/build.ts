@@ -125,7 +125,42 @@ function buildUnredacted(input: BuildInput): Manifest[] {
     }
     assertIdentified(objects, 'after post-build substitution');
   }
+  assertNestingWithin(objects, MAX_NESTING);
   return objects as unknown as Manifest[];
+}
+
+/**
+ * How deep an object may nest. The controller walks what it applies with recursive code (IPC
+ * from the build process, JSON for the apiserver, drift comparison) on a default-size stack,
+ * which overflows near 1,500 levels; a limit well below that keeps a hostile document an error
+ * of its own Kustomization instead of a crash of the controller. Real manifests nest tens deep.
+ */
+export const MAX_NESTING = 1_000;
+
+function assertNestingWithin(objects: readonly JsonObject[], limit: number): void {
+  for (const o of objects) {
+    const depth = nestingDepth(o, limit);
+    if (depth > limit) {
+      throw new BuildError(
+        'BuildFailed',
+        `${objectLabel(o)} nests more than ${limit.toLocaleString('en')} levels deep, the limit of what Mooring applies`,
+      );
+    }
+  }
+}
+
+/** Levels of maps and lists in `value`, counted without recursion and up to `limit + 1`. */
+function nestingDepth(value: JsonObject, limit: number): number {
+  let deepest = 0;
+  const pending: Array<[unknown, number]> = [[value, 1]];
+  while (pending.length > 0) {
+    const [v, depth] = pending.pop()!;
+    if (depth > deepest) deepest = depth;
+    if (deepest > limit) return deepest;
+    const children = Array.isArray(v) ? v : Object.values(v as JsonObject);
+    for (const c of children) if (c !== null && typeof c === 'object') pending.push([c, depth + 1]);
+  }
+  return deepest;
 }
 
 /** Every object has a string apiVersion, kind and metadata.name; the error names the object, never its body. */

@@ -11,6 +11,7 @@
 // The time limit starts when a build reaches a process, not when it is queued: builds wait here
 // for a free process, so a build queued behind slow ones is not charged for their time.
 import { type ChildProcess, fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { BuildError, type BuiltManifests } from './build.js';
@@ -39,7 +40,32 @@ const workerScript = fileURLToPath(new URL('./buildworker.js', import.meta.url))
 
 /** Node flags of the controller a build process keeps (V8 tuning), not its heap cap or debugger. */
 function inheritedFlags(): string[] {
-  return process.execArgv.filter((a) => !/^--(max-old-space-size|inspect|debug)/.test(a));
+  return process.execArgv.filter((a) => !/^--(max-old-space-size|stack-size|inspect|debug)/.test(a));
+}
+
+/**
+ * A 4 MB JavaScript stack for build processes, when the OS gives the process's main thread room
+ * for it (V8's default is under 1 MB). The YAML reader and the kustomize engine recurse once or
+ * twice per nesting level, about 1.1 KB a level before the code is optimised: with the default,
+ * a 900-level document (which kubectl kustomize reads) overflows; with 4 MB, 3,000 levels read.
+ * Deeper still is refused as invalid YAML naming the file. V8's limit must stay below the
+ * thread's real stack, or an overflow is a segfault instead of an error: hence the rlimit check.
+ */
+export const BUILD_STACK_KB = 4000;
+
+export function buildStackFlags(limits = readProcLimits()): string[] {
+  const soft = /^Max stack size\s+(\S+)/m.exec(limits)?.[1];
+  if (soft === undefined) return [];
+  const roomKb = soft === 'unlimited' ? Number.POSITIVE_INFINITY : Number(soft) / 1024;
+  return roomKb >= 2 * BUILD_STACK_KB ? [`--stack-size=${BUILD_STACK_KB}`] : [];
+}
+
+function readProcLimits(): string {
+  try {
+    return readFileSync('/proc/self/limits', 'utf8');
+  } catch {
+    return '';
+  }
 }
 
 interface Running {
@@ -65,7 +91,7 @@ class BuildProcess {
     private readonly idleMs: number,
   ) {
     this.child = fork(workerScript, [], {
-      execArgv: [...inheritedFlags(), `--max-old-space-size=${pool.memoryMb}`],
+      execArgv: [...inheritedFlags(), ...buildStackFlags(), `--max-old-space-size=${pool.memoryMb}`],
       // Nothing of the controller's environment (it may hold credentials): a build needs none.
       env: { MOORING_BUILD_PROCESS: '1' },
       serialization: 'advanced',

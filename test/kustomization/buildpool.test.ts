@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
 import type { Kustomization } from '../../src/api/kustomization.js';
 import { BuildError } from '../../src/kustomization/build.js';
-import { BuildPool } from '../../src/kustomization/buildpool.js';
+import { BuildPool, buildStackFlags } from '../../src/kustomization/buildpool.js';
 import { buildDecryptingRecorded } from '../../src/kustomization/decrypt.js';
 import { slowKustomization, substitutionBomb } from '../helpers/hostile.js';
 
@@ -47,7 +47,18 @@ write({
   'quick/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n  k: ${V}\n',
   ...slowKustomization('slow', 1_000, 5_000),
   ...substitutionBomb('bomb', 'BIG', 400),
+  'deep/kustomization.yaml': 'resources:\n- deep.yaml\n',
+  'deep/deep.yaml': nestedMaps(990),
+  'deeper/kustomization.yaml': 'resources:\n- deep.yaml\n',
+  'deeper/deep.yaml': nestedMaps(2_500),
 });
+
+/** A ConfigMap whose data nests `depth` maps deep. */
+function nestedMaps(depth: number): string {
+  let y = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: deep\ndata:\n';
+  for (let i = 0; i < depth; i++) y += `${'  '.repeat(i + 1)}k${i}:\n`;
+  return `${y}${'  '.repeat(depth + 1)}v: "1"\n`;
+}
 const big = 'x'.repeat(512 * 1024);
 
 async function rejectsWith(p: Promise<unknown>, message: RegExp): Promise<void> {
@@ -113,6 +124,29 @@ test('a cancelled build waiting for a process is dropped', async () => {
   await rejectsWith(queued, /cancelled/);
   assert.deepEqual(p.load, { running: 1, waiting: 0, processes: 1 });
   await rejectsWith(slow, /exceeded/);
+});
+
+test('a document nesting 990 levels builds in a build process (its stack is 4 MB)', async () => {
+  const r = await pool({ workers: 1 }).build({ root: scratch, ks: ks('./deep') });
+  assert.equal(r.manifests[0]?.metadata.name, 'deep');
+});
+
+test('a document nesting 2,500 levels fails with the limit, not a crash of the controller', async () => {
+  const p = pool({ workers: 1 });
+  await rejectsWith(
+    p.build({ root: scratch, ks: ks('./deeper') }),
+    /^ConfigMap\/deep nests more than 1,000 levels/,
+  );
+  assert.equal((await p.build({ root: scratch, ks: ks('./deep') })).manifests.length, 1, 'the pool goes on');
+});
+
+test('the build stack is raised only when the OS stack has room for it', () => {
+  const limits = (soft: string) =>
+    `Limit                     Soft Limit           Hard Limit           Units\nMax stack size            ${soft}              unlimited            bytes\n`;
+  assert.deepEqual(buildStackFlags(limits('8388608')), ['--stack-size=4000']);
+  assert.deepEqual(buildStackFlags(limits('unlimited')), ['--stack-size=4000']);
+  assert.deepEqual(buildStackFlags(limits('4194304')), [], 'a 4 MB thread stack: keep V8 under 1 MB');
+  assert.deepEqual(buildStackFlags(''), [], 'no /proc: the default');
 });
 
 test('workers: 0 builds in-thread', async () => {

@@ -136,6 +136,13 @@ const cases: BadCase[] = [
     message: /ConfigMap\/[^/]+\/deep900/,
   },
   {
+    // Readable (the build process has a 4 MB stack) but past what the controller walks safely.
+    name: 'deeper-than-applied',
+    files: { 'app/deep900.yaml': deepMap(2_000) },
+    reason: 'BuildFailed',
+    message: /ConfigMap\/[^/]+\/deep900 nests more than 1,000 levels deep/,
+  },
+  {
     name: 'too-many',
     files: { 'app/many.yaml': manyObjects(20_001) },
     reason: 'BuildFailed',
