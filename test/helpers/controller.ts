@@ -36,6 +36,23 @@ export async function startController(opts: {
   if (!existsSync(mooringBin)) throw new Error(`${mooringBin} missing: run 'make build' first`);
   if (opts.namespace === undefined && !opts.labelSelector)
     throw new Error('startController: watching all namespaces needs a labelSelector (tests run in parallel)');
+  // freePort's port may be taken by another test before the controller binds it: then try new ones.
+  for (let attempt = 1; ; attempt++) {
+    const started = await spawnController(opts);
+    const early = await started.earlyExit;
+    if (early === undefined) return started.controller;
+    await started.controller.stop();
+    if (!/EADDRINUSE/.test(early) || attempt === 3) throw new Error(early);
+  }
+}
+
+const START_WAIT_MS = 30_000;
+
+async function spawnController(opts: Parameters<typeof startController>[0]): Promise<{
+  controller: RunningController;
+  /** Why the controller exited before it logged "controller started", or undefined if it did not. */
+  earlyExit: Promise<string | undefined>;
+}> {
   const storagePort = await freePort();
   const webhookPort = await freePort();
   const storage = mkdtempSync(join(tmpdir(), 'mooring-ctl-storage-'));
@@ -78,14 +95,36 @@ export async function startController(opts: {
     output += d.toString();
   });
   const exited = new Promise<void>((r) => child.on('exit', () => r()));
-  return {
+  // Waiting for the start line turns a controller that dies at once (a port taken, a bad flag)
+  // into this test's error with its log, instead of a minute of waiting for a status. A controller
+  // that is merely slow to start (an apiserver the test has stopped) is not waited for longer.
+  const earlyExit = new Promise<string | undefined>((resolveExit) => {
+    const settle = (why: string | undefined) => {
+      clearTimeout(timer);
+      child.stdout?.off('data', onData);
+      child.stderr?.off('data', onData);
+      resolveExit(why);
+    };
+    const timer = setTimeout(() => settle(undefined), START_WAIT_MS);
+    const onData = () => {
+      if (output.includes('"controller started"')) settle(undefined);
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.on('exit', (code, signal) => {
+      if (output.includes('"controller started"')) return settle(undefined);
+      const last = output.trim().split('\n').slice(-15).join('\n');
+      settle(`the controller exited (${signal ?? `code ${code}`}) before it started:\n${last}`);
+    });
+  });
+  const controller: RunningController = {
     process: child,
     storagePort,
     webhookPort,
     metricsPort: opts.metricsPort,
     logs: () => output,
     async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM');
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await exited;
       clearTimeout(timer);
@@ -93,4 +132,5 @@ export async function startController(opts: {
       if (process.env.TEST_LOGS) process.stderr.write(output);
     },
   };
+  return { controller, earlyExit };
 }

@@ -183,8 +183,20 @@ export async function kustomizationEnv(opts: {
       o.timeoutMs ?? 60_000,
     ).catch(async (err: Error) => {
       const k = await kustomization(name, o.namespace).catch(() => undefined);
-      throw new Error(`${err.message}\nlast status: ${JSON.stringify(k?.status?.conditions ?? k?.status)}`);
+      throw new Error(
+        `${err.message}\nlast status: ${JSON.stringify(k?.status?.conditions ?? k?.status)}${controllerState()}`,
+      );
     });
+
+  /** When a wait fails: whether the controller still runs, and its last log lines. */
+  const controllerState = (): string => {
+    if (!controller) return '';
+    const p = controller.process;
+    const state =
+      p.exitCode === null && p.signalCode === null ? 'running' : `exited (${p.signalCode ?? p.exitCode})`;
+    const last = controller.logs().trim().split('\n').slice(-8).join('\n');
+    return `\ncontroller ${state}; its last log lines:\n${last}`;
+  };
 
   const requestReconcile: KsEnv['requestReconcile'] = async (kind, name, namespace = ns) => {
     const token = `${Date.now()}-${Math.random().toString(16).slice(2, 6)}`;
