@@ -6,6 +6,7 @@ import { DEFAULT_BUILD_MEMORY_MB, defaultBuildWorkers } from '../kustomization/b
 import { setupKustomizeController } from '../kustomization/setup.js';
 import { createLogger, errorMessage, type LogEncoding, type LogLevel } from '../runtime/logger.js';
 import { Manager } from '../runtime/manager.js';
+import { parseEventsAddr } from '../runtime/notify.js';
 import type { GitBackendFlag } from '../source/git/backend.js';
 import { GitRepositoryType } from '../source/reconciler.js';
 import { setupSourceController } from '../source/setup.js';
@@ -70,6 +71,12 @@ export const controllerFlags = {
     default: ':9292',
     help: 'Push webhook receiver listen address',
     value: 'ADDR',
+  },
+  'events-addr': {
+    type: 'string',
+    default: '',
+    help: "Also post every event to this URL in Flux's format (notification-controller)",
+    value: 'URL',
   },
   'enable-leader-election': { type: 'boolean', default: false, help: 'Only one replica reconciles (Lease)' },
   'leader-election-namespace': {
@@ -181,6 +188,13 @@ function validate(cfg: ControllerConfig): void {
         2,
       );
   }
+  if (cfg['events-addr']) {
+    try {
+      parseEventsAddr(cfg['events-addr']);
+    } catch (err) {
+      throw new CliError(errorMessage(err), 2);
+    }
+  }
   if (!['error', 'info', 'debug', 'trace'].includes(cfg['log-level']))
     throw new CliError(`--log-level: unknown level "${cfg['log-level']}"`, 2);
   if (!['json', 'console'].includes(cfg['log-encoding']))
@@ -225,6 +239,7 @@ ${flagsHelp(controllerFlags)}`,
       component: 'mooring',
       metricsAddr: cfg['metrics-addr'] || undefined,
       healthAddr: cfg['health-addr'] || undefined,
+      eventsAddr: cfg['events-addr'] || undefined,
       namespace,
       watchLabelSelector: cfg['watch-label-selector'] || undefined,
       concurrency: Number(cfg.concurrent),
