@@ -92,6 +92,12 @@ export const controllerFlags = {
     default: false,
     help: 'Refuse references to objects in other namespaces',
   },
+  'watch-configs-label-selector': {
+    type: 'string',
+    default: 'reconcile.fluxcd.io/watch=Enabled',
+    help: 'ConfigMaps and Secrets matching it trigger the Kustomizations substituting from them at once (empty: off)',
+    value: 'SEL',
+  },
   'no-remote-bases': { type: 'boolean', default: false, help: 'Refuse remote bases in kustomizations' },
   'sops-age-key-file': {
     type: 'string',
@@ -286,6 +292,7 @@ ${flagsHelp(controllerFlags)}`,
         },
         sopsAgeKeyFile: cfg['sops-age-key-file'] || undefined,
         insecureKubeConfigTLS: cfg['insecure-kubeconfig-tls'],
+        watchConfigsLabelSelector: cfg['watch-configs-label-selector'] || undefined,
       });
     }
 
