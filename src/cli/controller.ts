@@ -6,6 +6,7 @@ import { DEFAULT_BUILD_MEMORY_MB, defaultBuildWorkers } from '../kustomization/b
 import { setupKustomizeController } from '../kustomization/setup.js';
 import { createLogger, errorMessage, type LogEncoding, type LogLevel } from '../runtime/logger.js';
 import { Manager } from '../runtime/manager.js';
+import { parseEventsAddr } from '../runtime/notify.js';
 import type { GitBackendFlag } from '../source/git/backend.js';
 import { GitRepositoryType } from '../source/reconciler.js';
 import { setupSourceController } from '../source/setup.js';
@@ -71,6 +72,12 @@ export const controllerFlags = {
     help: 'Push webhook receiver listen address',
     value: 'ADDR',
   },
+  'events-addr': {
+    type: 'string',
+    default: '',
+    help: "Also post every event to this URL in Flux's format (notification-controller)",
+    value: 'URL',
+  },
   'enable-leader-election': { type: 'boolean', default: false, help: 'Only one replica reconciles (Lease)' },
   'leader-election-namespace': {
     type: 'string',
@@ -84,6 +91,12 @@ export const controllerFlags = {
     type: 'boolean',
     default: false,
     help: 'Refuse references to objects in other namespaces',
+  },
+  'watch-configs-label-selector': {
+    type: 'string',
+    default: 'reconcile.fluxcd.io/watch=Enabled',
+    help: 'ConfigMaps and Secrets matching it trigger the Kustomizations substituting from them at once (empty: off)',
+    value: 'SEL',
   },
   'no-remote-bases': { type: 'boolean', default: false, help: 'Refuse remote bases in kustomizations' },
   'sops-age-key-file': {
@@ -181,6 +194,13 @@ function validate(cfg: ControllerConfig): void {
         2,
       );
   }
+  if (cfg['events-addr']) {
+    try {
+      parseEventsAddr(cfg['events-addr']);
+    } catch (err) {
+      throw new CliError(errorMessage(err), 2);
+    }
+  }
   if (!['error', 'info', 'debug', 'trace'].includes(cfg['log-level']))
     throw new CliError(`--log-level: unknown level "${cfg['log-level']}"`, 2);
   if (!['json', 'console'].includes(cfg['log-encoding']))
@@ -225,6 +245,7 @@ ${flagsHelp(controllerFlags)}`,
       component: 'mooring',
       metricsAddr: cfg['metrics-addr'] || undefined,
       healthAddr: cfg['health-addr'] || undefined,
+      eventsAddr: cfg['events-addr'] || undefined,
       namespace,
       watchLabelSelector: cfg['watch-label-selector'] || undefined,
       concurrency: Number(cfg.concurrent),
@@ -271,6 +292,7 @@ ${flagsHelp(controllerFlags)}`,
         },
         sopsAgeKeyFile: cfg['sops-age-key-file'] || undefined,
         insecureKubeConfigTLS: cfg['insecure-kubeconfig-tls'],
+        watchConfigsLabelSelector: cfg['watch-configs-label-selector'] || undefined,
       });
     }
 

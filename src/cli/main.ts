@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { buildCommand } from './build.js';
+import { checkCommand } from './check.js';
 import { CliError, type Command, wantsHelp } from './command.js';
 import { describeError } from './common.js';
 import { diffCommand } from './diff.js';
@@ -33,6 +34,7 @@ const commands: Command[] = [
   resumeCommand,
   uiCommand,
   installCommand,
+  checkCommand,
   versionCommand,
 ];
 

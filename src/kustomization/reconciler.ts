@@ -2,7 +2,7 @@
 // suspend, one status patch at the end), then a pipeline that reads top to bottom — source →
 // dependencies → fetch → build → apply → prune → health — where each step fails with a typed
 // StepError carrying Flux's condition reason; `summarize` turns the outcome into status.
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import {
   ConditionType,
@@ -73,6 +73,8 @@ export const KustomizationType: ResourceType = {
 };
 
 const REVISION_ANNOTATION = 'kustomize.toolkit.fluxcd.io/revision';
+const TOKEN_ANNOTATION = 'kustomize.toolkit.fluxcd.io/token';
+const COMMIT_STATUS_ANNOTATION = 'kustomize.toolkit.fluxcd.io/commit_status';
 
 export type StepReason =
   | 'ArtifactFailed'
@@ -252,6 +254,16 @@ export class KustomizationReconciler {
     if (outcome.changed) {
       await this.event(obj, 'Normal', 'Progressing', outcome.changeSet.lines().join('\n'), outcome.revision);
     }
+    // Flux's per-pass success event: notification-controller turns it into a Git commit status.
+    // The message has no duration so that Kubernetes aggregates it; the token makes each pass unique.
+    await this.event(
+      obj,
+      'Normal',
+      KustomizationReason.ReconciliationSucceeded,
+      `Reconciliation finished revision ${outcome.revision}, next run in ${next}`,
+      outcome.revision,
+      { [COMMIT_STATUS_ANNOTATION]: 'update', [TOKEN_ANNOTATION]: randomUUID() },
+    );
     return { requeueAfter: getRequeueAfter(obj) };
   };
 
@@ -853,13 +865,14 @@ export class KustomizationReconciler {
     reason: string,
     message: string,
     revision?: string,
+    metadata: Record<string, string> = {},
   ): Promise<void> {
     await this.deps.events.record(
       obj,
       type,
       reason,
       message,
-      revision ? { [REVISION_ANNOTATION]: revision } : {},
+      revision ? { ...metadata, [REVISION_ANNOTATION]: revision } : metadata,
     );
   }
 

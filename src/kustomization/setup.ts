@@ -5,7 +5,7 @@ import { getCondition } from '../api/conditions.js';
 import type { GitRepository } from '../api/gitrepository.js';
 import type { Kustomization } from '../api/kustomization.js';
 import { reconcileRequestedAt } from '../api/meta.js';
-import { objectKey } from '../kube/resource.js';
+import { CoreTypes, type KubeObject, objectKey } from '../kube/resource.js';
 import type { Controller, EnqueuePredicate } from '../runtime/controller.js';
 import type { Manager } from '../runtime/manager.js';
 import { GitRepositoryType } from '../source/reconciler.js';
@@ -21,6 +21,41 @@ export interface KustomizeControllerOptions extends KustomizationReconcilerOptio
   concurrency?: number;
   /** Flux's --insecure-kubeconfig-tls: remote kubeconfigs may skip TLS verification. */
   insecureKubeConfigTLS?: boolean;
+  /**
+   * Flux's --watch-configs-label-selector: ConfigMaps and Secrets matching it trigger, when they
+   * change, the Kustomizations whose postBuild.substituteFrom names them. Empty: no watch.
+   */
+  watchConfigsLabelSelector?: string;
+}
+
+/** Flux's default --watch-configs-label-selector. */
+export const WATCH_CONFIGS_SELECTOR = 'reconcile.fluxcd.io/watch=Enabled';
+
+interface ConfigObject {
+  metadata: { name: string; namespace?: string; resourceVersion?: string };
+  data?: Record<string, string>;
+  stringData?: Record<string, string>;
+  binaryData?: Record<string, string>;
+}
+
+/** Whether a watched ConfigMap or Secret changed in a way a substitution can see. */
+export function configChanged(obj: ConfigObject, old: ConfigObject | undefined): boolean {
+  if (!old) return true;
+  return JSON.stringify([obj.data, obj.binaryData]) !== JSON.stringify([old.data, old.binaryData]);
+}
+
+/** Kustomizations whose postBuild.substituteFrom names this ConfigMap or Secret. */
+export function usersOfConfig(
+  kustomizations: Kustomization[],
+  kind: 'ConfigMap' | 'Secret',
+  namespace: string,
+  name: string,
+): Kustomization[] {
+  return kustomizations.filter(
+    (k) =>
+      (k.metadata.namespace ?? 'default') === namespace &&
+      (k.spec.postBuild?.substituteFrom ?? []).some((r) => r.kind === kind && r.name === name),
+  );
 }
 
 /** Kustomizations in dependency order (dependencies before dependents; cycles keep input order). */
@@ -107,6 +142,26 @@ export function setupKustomizeController(
       controller.enqueue(objectKey(k));
     }
   });
+
+  if (opts.watchConfigsLabelSelector) {
+    for (const rt of [CoreTypes.configMap, CoreTypes.secret]) {
+      const configs = manager.informerFor<ConfigObject & KubeObject>(rt, {
+        labelSelector: opts.watchConfigsLabelSelector,
+      });
+      configs.on((event, obj, old) => {
+        if (event === 'resync' || !configs.hasSynced) return;
+        if (event === 'modified' && !configChanged(obj, old)) return;
+        const kind = rt.kind as 'ConfigMap' | 'Secret';
+        const users = usersOfConfig(
+          kustomizations.list(),
+          kind,
+          obj.metadata.namespace ?? 'default',
+          obj.metadata.name,
+        );
+        for (const k of dependencyOrder(users)) controller.enqueue(objectKey(k));
+      });
+    }
+  }
 
   kustomizations.on((event, k, old) => {
     if (event !== 'modified' || readyState(k) === readyState(old)) return;

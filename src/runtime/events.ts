@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { ContentType, type KubeClient } from '../kube/client.js';
 import { CoreTypes, collectionPath, type KubeObject, objectPath } from '../kube/resource.js';
 import { errorMessage, type Logger } from './logger.js';
+import type { EventForwarder } from './notify.js';
 
 export type EventType = 'Normal' | 'Warning';
 
@@ -17,6 +18,18 @@ interface Seen {
 
 const WINDOW_MS = 10 * 60_000;
 
+/** Object annotations with this prefix travel with every event (Flux RFC-0008). */
+const EVENT_ANNOTATION_PREFIX = 'event.toolkit.fluxcd.io/';
+
+/** The event metadata Flux adds from the object: its `event.toolkit.fluxcd.io/` annotations. */
+export function eventMetadata(obj: KubeObject, annotations: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = { ...annotations };
+  for (const [k, v] of Object.entries(obj.metadata.annotations ?? {})) {
+    if (k.startsWith(EVENT_ANNOTATION_PREFIX)) out[k] = v;
+  }
+  return out;
+}
+
 export class EventRecorder {
   private readonly seen = new Map<string, Seen>();
 
@@ -24,7 +37,13 @@ export class EventRecorder {
     private readonly client: KubeClient,
     private readonly component: string,
     private readonly log: Logger,
+    private readonly forwarder?: EventForwarder,
   ) {}
+
+  /** Delivers queued events to the events address (on shutdown). */
+  async close(): Promise<void> {
+    await this.forwarder?.close();
+  }
 
   /** Records an event; failures are logged, never thrown (events are best effort). */
   async record(
@@ -34,6 +53,8 @@ export class EventRecorder {
     message: string,
     annotations: Record<string, string> = {},
   ): Promise<void> {
+    annotations = eventMetadata(obj, annotations);
+    this.forward(obj, type, reason, message, annotations);
     const namespace = obj.metadata.namespace ?? 'default';
     const key = `${obj.metadata.uid}|${type}|${reason}|${message}`;
     const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -77,6 +98,34 @@ export class EventRecorder {
       this.seen.delete(key);
       this.log.error('failed to record event', { reason, error: errorMessage(err) });
     }
+  }
+
+  /** Every event goes to the events address too, aggregated or not (as Flux's recorder does). */
+  private forward(
+    obj: KubeObject,
+    type: EventType,
+    reason: string,
+    message: string,
+    metadata: Record<string, string>,
+  ): void {
+    const { namespace } = obj.metadata;
+    // Flux refuses events without kind or namespace too (notification-controller needs both).
+    if (!this.forwarder || !namespace || !obj.kind) return;
+    this.forwarder.send({
+      involvedObject: {
+        apiVersion: obj.apiVersion ?? '',
+        kind: obj.kind,
+        name: obj.metadata.name,
+        namespace,
+        ...(obj.metadata.uid ? { uid: obj.metadata.uid } : {}),
+        ...(obj.metadata.resourceVersion ? { resourceVersion: obj.metadata.resourceVersion } : {}),
+      },
+      severity: type === 'Warning' ? 'error' : 'info',
+      timestamp: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      message,
+      reason,
+      ...(Object.keys(metadata).length ? { metadata } : {}),
+    });
   }
 
   private evict(): void {

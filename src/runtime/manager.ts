@@ -11,6 +11,7 @@ import { Informer } from './informer.js';
 import { type LeaderElectionOptions, LeaderElector } from './leader.js';
 import { errorMessage, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
+import { EventForwarder } from './notify.js';
 
 /** A server or loop the manager starts and stops (leader-only ones: e.g. the artifact server). */
 export interface LeaderRunnable {
@@ -37,6 +38,8 @@ export interface ManagerOptions {
   /** How long shutdown waits for running reconciles. */
   gracefulShutdownMs?: number;
   processMetrics?: boolean;
+  /** Flux's --events-addr: every event is also posted there (notification-controller). */
+  eventsAddr?: string;
 }
 
 export class Manager {
@@ -62,7 +65,15 @@ export class Manager {
     this.metrics = new Metrics({ processMetrics: opts.processMetrics });
     this.client.onRequest(this.metrics.countRequest);
     this.log = opts.logger;
-    this.events = new EventRecorder(this.client, opts.component ?? 'mooring', opts.logger);
+    const component = opts.component ?? 'mooring';
+    const forwarder = opts.eventsAddr
+      ? new EventForwarder({
+          url: opts.eventsAddr,
+          reportingController: component,
+          logger: opts.logger.child({ component: 'events' }),
+        })
+      : undefined;
+    this.events = new EventRecorder(this.client, component, opts.logger, forwarder);
   }
 
   /** One shared informer per kind (and selector), created on first use. */
@@ -202,6 +213,7 @@ export class Manager {
       await this.stopLeading();
       await this.elector?.stop();
       for (const r of this.alwaysRunnables) await r.stop().catch(() => undefined);
+      await this.events.close();
       await Promise.all([...this.informers.values()].map((i) => i.stop()));
       await Promise.all(this.servers.map((s) => s.close()));
       this.client.close();

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import {
   ConditionType,
   GitRepositoryReason,
+  getCondition,
   markFalse,
   markReady,
   markReconciled,
@@ -62,6 +63,15 @@ export const GitRepositoryType: ResourceType = {
 };
 
 const REVISION_ANNOTATION = 'source.toolkit.fluxcd.io/revision';
+const DIGEST_ANNOTATION = 'source.toolkit.fluxcd.io/digest';
+
+/** The last pass failed (Flux's FailureRecovery over the failure conditions). */
+function recovered(before: GitRepository): boolean {
+  return (
+    getCondition(before, ConditionType.FetchFailed)?.status === 'True' ||
+    getCondition(before, ConditionType.StorageOperationFailed)?.status === 'True'
+  );
+}
 
 /** A failed step: which condition it sets, with Flux's reason and a message for people. */
 export class StepError extends Error {
@@ -121,7 +131,7 @@ export class GitRepositoryReconciler {
     const outcome = await this.reconcileSource(obj, req);
     this.summarize(obj, outcome);
     await recordReconcile(this.deps.client, this.deps.metrics, GitRepositoryType, obj, original, started);
-    await this.recordEvents(obj, outcome);
+    await this.recordEvents(obj, outcome, cached);
 
     if (outcome.kind === 'failed') {
       req.log.error('reconciliation failed', { error: outcome.error.message, reason: outcome.error.reason });
@@ -557,13 +567,39 @@ export class GitRepositoryReconciler {
     obj.status.observedGeneration = obj.metadata.generation;
   }
 
-  private async recordEvents(obj: GitRepository, outcome: Outcome): Promise<void> {
+  /**
+   * source-controller's notify: NewArtifact for a new artifact; Succeeded when a pass recovers from
+   * a failure with the artifact it already had; both carry the revision and digest.
+   */
+  private async recordEvents(obj: GitRepository, outcome: Outcome, before: GitRepository): Promise<void> {
     const { events } = this.deps;
+    const artifact = obj.status?.artifact;
+    const metadata = (revision: string): Record<string, string> => ({
+      [REVISION_ANNOTATION]: revision,
+      ...(artifact?.digest ? { [DIGEST_ANNOTATION]: artifact.digest } : {}),
+    });
     if (outcome.kind === 'stored') {
       const { checkout } = outcome;
-      await events.record(obj, 'Normal', 'NewArtifact', `stored artifact for commit '${checkout.message}'`, {
-        [REVISION_ANNOTATION]: checkout.revision,
-      });
+      const message = `stored artifact for commit '${checkout.message}'`;
+      if (before.status?.artifact?.digest !== artifact?.digest)
+        await events.record(obj, 'Normal', 'NewArtifact', message, metadata(checkout.revision));
+      else if (recovered(before))
+        await events.record(
+          obj,
+          'Normal',
+          GitRepositoryReason.Succeeded,
+          message,
+          metadata(checkout.revision),
+        );
+    } else if (outcome.kind === 'unchanged') {
+      if (recovered(before) && artifact)
+        await events.record(
+          obj,
+          'Normal',
+          GitRepositoryReason.Succeeded,
+          `stored artifact for commit '${artifact.revision}'`,
+          metadata(outcome.revision),
+        );
     } else if (outcome.kind === 'failed') {
       await events.record(obj, 'Warning', outcome.error.reason, outcome.error.message);
     }

@@ -29,7 +29,10 @@ test("a source's new revision triggers the Kustomization at once", async () => {
   const applied = await env.waitEvent(
     'follow',
     'a Normal event carries the new revision',
-    (e) => e.type === 'Normal' && e.metadata.annotations?.['kustomize.toolkit.fluxcd.io/revision'] === next,
+    (e) =>
+      e.type === 'Normal' &&
+      e.reason === 'Progressing' &&
+      e.metadata.annotations?.['kustomize.toolkit.fluxcd.io/revision'] === next,
   );
   assert.match(applied.message, /ConfigMap\/.*follow configured/);
 });
