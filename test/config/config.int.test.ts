@@ -103,8 +103,9 @@ test('kubectl apply --server-side -k config/default: dry-run, then for real', as
   assert.ok(args.includes('--enable-leader-election'));
   assert.ok(!args.includes('--no-cross-namespace-refs'));
   // Least privilege of the controller's own role (mooring-apply, bound too, is what objects are
-  // applied with when not impersonating: docs/security.md): Secrets and ConfigMaps by name only,
-  // the Lease only in the controller's namespace.
+  // applied with when not impersonating: docs/security.md): Secrets and ConfigMaps read, never written
+  // (and listed/watched, only with the watch label, for --watch-configs-label-selector), the Lease only
+  // in the controller's namespace.
   interface Rule {
     apiGroups?: string[];
     resources?: string[];
@@ -118,7 +119,7 @@ test('kubectl apply --server-side -k config/default: dry-run, then for real', as
   );
   assert.deepEqual(
     secrets.map((r) => r.verbs),
-    [['get']],
+    [['get', 'list', 'watch']],
   );
   assert.ok(!controllerRules.some((r) => r.resources?.includes('leases')), 'no cluster-wide Lease rule');
   const leaseRules = await rulesOf(['-n', ns, 'role', 'mooring-leader-election']);
