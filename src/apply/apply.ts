@@ -8,6 +8,7 @@ import { formatRef, type Manifest, type ObjectRef } from '../kube/dynamic.js';
 import { ApiError, isAborted } from '../kube/errors.js';
 import { type ApplyCache, type CachedObject, liveFingerprint } from './cache.js';
 import { type Action, ChangeSet } from './changeset.js';
+import type { ApplyContext } from './context.js';
 import {
   driftedPaths,
   type Plan,
@@ -20,7 +21,6 @@ import {
 import type { IgnoreRules } from './ignore.js';
 import { inventoryId } from './inventory.js';
 import { delay, mapLimit } from './limit.js';
-import type { ResourceManager } from './manager.js';
 import { isExcluded, ownerSelector, takeoverPatch } from './metadata.js';
 import { STAGES, sortForApply } from './order.js';
 import { waitForSet } from './wait.js';
@@ -101,7 +101,7 @@ export interface ApplyResult {
 type Outcome = { action: Action; note?: string };
 
 export async function applyAll(
-  m: ResourceManager,
+  m: ApplyContext,
   objects: readonly Manifest[],
   opts: ApplyOptions = {},
 ): Promise<ApplyResult> {
@@ -132,7 +132,7 @@ export async function applyAll(
 }
 
 async function run(
-  m: ResourceManager,
+  m: ApplyContext,
   items: Prepared[],
   opts: ApplyOptions,
   stats: ApplyStats,
@@ -384,7 +384,7 @@ function normalizeScope(p: Prepared, rejected: ObjectFailure[]): void {
   }
 }
 
-function fingerprint(m: ResourceManager, p: Prepared, live: Manifest): string {
+function fingerprint(m: ApplyContext, p: Prepared, live: Manifest): string {
   return liveFingerprint(p.ref, live.metadata, {
     desired: p.desired.metadata,
     takeover: p.policy === 'Merge' ? [] : [...m.takeoverManagers],
@@ -399,7 +399,7 @@ const PROBE_GET_LIMIT = 4;
  * those objects are dry-run as usual.
  */
 async function probeCache(
-  m: ResourceManager,
+  m: ApplyContext,
   cache: ApplyCache,
   items: Prepared[],
   signal?: AbortSignal,
@@ -451,7 +451,7 @@ async function probeCache(
 
 /** Plans objects that had to wait for a CRD or Namespace of this set; discovery may lag a moment. */
 async function planDeferred(
-  m: ResourceManager,
+  m: ApplyContext,
   late: Prepared[],
   plans: Map<Prepared, Plan | { type: 'cached'; entry: CachedObject }>,
   ctx: PlanContext,
@@ -535,7 +535,7 @@ function presumedNew(
  * would have. Objects in a namespace just removed are not tried (it is terminating).
  */
 async function undoFresh(
-  m: ResourceManager,
+  m: ApplyContext,
   items: Prepared[],
   outcomes: Map<Prepared, Outcome>,
   created: readonly Prepared[],
@@ -581,7 +581,7 @@ async function undoFresh(
 }
 
 async function write(
-  m: ResourceManager,
+  m: ApplyContext,
   p: Prepared,
   plan: Extract<Plan, { type: 'write' }>,
   timeoutMs: number,
@@ -604,7 +604,7 @@ async function write(
 }
 
 async function writePlanned(
-  m: ResourceManager,
+  m: ApplyContext,
   p: Prepared,
   plan: Extract<Plan, { type: 'write' }>,
   timeoutMs: number,

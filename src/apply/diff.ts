@@ -6,9 +6,9 @@ import { ApiError, isImmutableChange, isNoKindMatch } from '../kube/errors.js';
 import type { ResourceType } from '../kube/resource.js';
 import { manifestDigest } from './cache.js';
 import { type Action, ChangeSet } from './changeset.js';
+import type { ApplyContext } from './context.js';
 import type { IgnoreRules } from './ignore.js';
 import { mapLimit } from './limit.js';
-import type { ResourceManager } from './manager.js';
 import {
   isExcluded,
   isForceEnabled,
@@ -99,7 +99,7 @@ export interface Prepared {
   type?: ResourceType;
 }
 
-export function prepare(m: ResourceManager, obj: Manifest): Prepared {
+export function prepare(m: ApplyContext, obj: Manifest): Prepared {
   const desired = normalize(stripPlaceholderCABundle(withOwnerLabels(obj, m.ownerLabels)));
   const ref = refOf(desired);
   return {
@@ -150,7 +150,7 @@ function rejection(p: Prepared, err: ApiError): Plan {
 }
 
 /** Decides what to do with one object: GET live and dry-run as needed, compare, never write. */
-export async function planObject(m: ResourceManager, p: Prepared, ctx: PlanContext): Promise<Plan> {
+export async function planObject(m: ApplyContext, p: Prepared, ctx: PlanContext): Promise<Plan> {
   if (isExcluded(p.desired.metadata))
     return {
       type: 'skip',
@@ -230,11 +230,7 @@ export async function planObject(m: ResourceManager, p: Prepared, ctx: PlanConte
 }
 
 /** Resolves kinds through the RESTMapper; objects whose kind is not served get `type` undefined. */
-export async function resolveTypes(
-  m: ResourceManager,
-  items: Prepared[],
-  signal?: AbortSignal,
-): Promise<void> {
+export async function resolveTypes(m: ApplyContext, items: Prepared[], signal?: AbortSignal): Promise<void> {
   const kinds = new Map<string, Prepared[]>();
   for (const p of items) {
     const k = `${p.ref.group}/${p.ref.version}/${p.ref.kind}`;
@@ -280,7 +276,7 @@ export interface DiffResult {
 
 /** What applyAll would do to each object, using dry-runs only (no cache: every object is checked). */
 export async function diffAll(
-  m: ResourceManager,
+  m: ApplyContext,
   objects: readonly Manifest[],
   opts: DiffOptions,
 ): Promise<DiffResult> {

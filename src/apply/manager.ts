@@ -1,11 +1,13 @@
 // The resource manager: holds its collaborators (client, mapper, owner labels, field manager,
 // concurrency) and exposes the verbs, each implemented in its own file (apply.ts, diff.ts,
-// prune.ts, wait.ts). It knows nothing about Kustomizations (style.md, fluxcd/pkg ssa).
+// prune.ts, wait.ts) against the ApplyContext it provides (context.ts). It knows nothing about
+// Kustomizations (style.md, fluxcd/pkg ssa).
 import { KUSTOMIZE_FIELD_MANAGER, OWNER_NAME_LABEL, OWNER_NAMESPACE_LABEL } from '../api/meta.js';
 import type { KubeClient } from '../kube/client.js';
 import { RESTMapper } from '../kube/discovery.js';
 import { DynamicClient, type Manifest, type ObjectRef } from '../kube/dynamic.js';
 import { type ApplyOptions, type ApplyResult, applyAll } from './apply.js';
+import type { ApplyContext } from './context.js';
 import { type DiffOptions, type DiffResult, diffAll } from './diff.js';
 import type { InventoryEntry } from './inventory.js';
 import { defaultTakeoverManagers, type FieldManagerMatch } from './metadata.js';
@@ -31,7 +33,7 @@ export function ownerLabelsFor(name: string, namespace: string): Record<string, 
   return { [OWNER_NAME_LABEL]: name, [OWNER_NAMESPACE_LABEL]: namespace };
 }
 
-export class ResourceManager {
+export class ResourceManager implements ApplyContext {
   readonly client: KubeClient;
   readonly mapper: RESTMapper;
   readonly dynamic: DynamicClient;

@@ -5,8 +5,8 @@ import { formatRef, type ObjectRef } from '../kube/dynamic.js';
 import { ApiError } from '../kube/errors.js';
 import type { ApplyCache } from './cache.js';
 import { ChangeSet } from './changeset.js';
+import type { ApplyContext } from './context.js';
 import { entryRef, type InventoryEntry } from './inventory.js';
-import type { ResourceManager } from './manager.js';
 import { isPruneDisabled, ownedBy } from './metadata.js';
 import { sortForDelete } from './order.js';
 
@@ -30,7 +30,7 @@ export interface PruneResult {
 }
 
 export async function prune(
-  m: ResourceManager,
+  m: ApplyContext,
   entries: readonly InventoryEntry[],
   opts: PruneOptions = {},
 ): Promise<PruneResult> {
@@ -64,7 +64,7 @@ export async function prune(
 }
 
 async function pruneOne(
-  m: ResourceManager,
+  m: ApplyContext,
   ref: ObjectRef,
   signal?: AbortSignal,
 ): Promise<{ action: 'deleted' | 'skipped'; note?: string }> {

@@ -2,9 +2,9 @@
 // or the timeout passes; the result says which objects are not ready and why (flux-api.md §2.8).
 import { formatRef, type Manifest, type ObjectRef } from '../kube/dynamic.js';
 import { isNoKindMatch } from '../kube/errors.js';
+import type { ApplyContext } from './context.js';
 import { computeHealth, type Health, type HealthStatus } from './health.js';
 import { delay, mapLimit } from './limit.js';
-import type { ResourceManager } from './manager.js';
 
 export interface WaitOptions {
   timeoutMs: number;
@@ -27,7 +27,7 @@ export type WaitResult =
   | { ok: false; reason: 'HealthCheckFailed' | 'Timeout'; message: string; objects: ObjectHealth[] };
 
 export async function waitForSet(
-  m: ResourceManager,
+  m: ApplyContext,
   refs: readonly ObjectRef[],
   opts: WaitOptions,
 ): Promise<WaitResult> {
@@ -64,7 +64,7 @@ export async function waitForSet(
 
 const describe = (h: ObjectHealth): string => `${h.subject} status: '${h.status}': ${h.message}`;
 
-async function healthOf(m: ResourceManager, ref: ObjectRef, opts: WaitOptions): Promise<ObjectHealth> {
+async function healthOf(m: ApplyContext, ref: ObjectRef, opts: WaitOptions): Promise<ObjectHealth> {
   const subject = formatRef(ref);
   try {
     const obj = await m.dynamic.get(ref, opts.signal);

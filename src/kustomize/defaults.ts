@@ -1,6 +1,6 @@
 // kustomize's default field specs (its builtin "transformer configuration"): which fields hold
 // labels, annotations, images, replicas, namespaces and references to other objects by name.
-import type { FieldSpec, NameBackReference } from './fieldspec.js';
+import type { FieldSpec, NameBackReference } from './fieldspec-types.js';
 
 const pod = (kind: string, group?: string): [string, string, string | undefined] => [
   kind,

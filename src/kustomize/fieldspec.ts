@@ -12,19 +12,12 @@ import {
   templateLabelSpecs,
   varReferenceSpecs,
 } from './defaults.js';
+import type { FieldSpec, NameBackReference } from './fieldspec-types.js';
 import { getOwn, hasOwn, setOwn } from './own.js';
 import { type Gvk, KustomizeError, parseApiVersion } from './resource.js';
 import type { Json, JsonObject } from './yaml.js';
 
-export interface FieldSpec extends Partial<Gvk> {
-  path: string;
-  create?: boolean;
-}
-
-export interface NameBackReference {
-  gvk: Partial<Gvk>;
-  referrers: FieldSpec[];
-}
+export type { FieldSpec, NameBackReference } from './fieldspec-types.js';
 
 export interface TransformerConfig {
   namePrefix: FieldSpec[];
