@@ -1,0 +1,154 @@
+// The one place that turns a pass's outcome into status (conditions, revisions, inventory,
+// history) and decides what else the pass says: its events, its log line, and when it runs again.
+// Pure: the reconciler carries the verdict out.
+import {
+  KustomizationReason,
+  markReady,
+  markReconciled,
+  markReconciling,
+  markStalled,
+} from '../api/conditions.js';
+import { formatDuration } from '../api/duration.js';
+import {
+  getRequeueAfter,
+  getRetryInterval,
+  type Kustomization,
+  MAX_HISTORY_SNAPSHOTS,
+  type Snapshot,
+} from '../api/kustomization.js';
+import { reconcileRequestedAt } from '../api/meta.js';
+import type { LogFields } from '../runtime/logger.js';
+import { type DriftNotice, driftNotice, recordDrift } from './drift.js';
+import type { Applied, Outcome } from './outcome.js';
+
+export interface PassEvent {
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+  revision?: string;
+}
+
+export interface Verdict {
+  /** In order. */
+  events: PassEvent[];
+  /** When to run again; undefined: not until something changes (stalled). */
+  requeueAfterMs?: number;
+  log: { level: 'info' | 'error'; message: string; fields: LogFields };
+  /** After a full apply pass. */
+  drift?: DriftNotice;
+}
+
+export interface PassFacts {
+  tookMs: number;
+  /** Report-only drift announced by an earlier pass (memo). */
+  reportedDrift?: string;
+  now?: Date;
+}
+
+export function summarize(obj: Kustomization, outcome: Outcome, pass: PassFacts): Verdict {
+  const now = pass.now ?? new Date();
+  obj.status ??= {};
+  const status = obj.status;
+  const requested = reconcileRequestedAt(obj.metadata);
+  if (requested !== undefined) status.lastHandledReconcileAt = requested;
+
+  if (outcome.kind === 'failed') {
+    const { error, revision } = outcome;
+    if (revision) status.lastAttemptedRevision = revision;
+    if (error.opts.inventory) status.inventory = { entries: error.opts.inventory };
+    if (error.opts.stalled) {
+      markStalled(obj, error.reason, error.message);
+      status.observedGeneration = obj.metadata.generation;
+    } else {
+      markReconciling(obj, KustomizationReason.ProgressingWithRetry, error.message);
+    }
+    markReady(obj, 'False', error.reason, error.message);
+
+    const retry = error.opts.retryAfterMs ?? getRetryInterval(obj);
+    if (error.opts.quiet) {
+      return {
+        events: [],
+        requeueAfterMs: retry,
+        log: { level: 'info', message: error.message, fields: { reason: error.reason } },
+      };
+    }
+    return {
+      events: [
+        {
+          type: error.reason === 'DependencyNotReady' ? 'Normal' : 'Warning',
+          reason: error.reason,
+          message: error.message,
+          ...(revision ? { revision } : {}),
+        },
+      ],
+      ...(error.opts.stalled ? {} : { requeueAfterMs: retry }),
+      log: {
+        level: 'error',
+        message: 'Reconciliation failed',
+        fields: { error: error.message, reason: error.reason, revision },
+      },
+    };
+  }
+
+  status.lastAppliedRevision = outcome.revision;
+  status.lastAttemptedRevision = outcome.revision;
+  status.inventory = { entries: outcome.inventory };
+  status.observedGeneration = obj.metadata.generation;
+  markReconciled(obj, KustomizationReason.ReconciliationSucceeded, `Applied revision: ${outcome.revision}`);
+  if (outcome.drift) recordDrift(obj, outcome.drift.mode, outcome.drift.objects, now);
+  status.history = recordHistory(status.history, outcome, pass.tookMs, now);
+
+  const drift = outcome.drift && driftNotice(outcome.drift.mode, outcome.drift.objects, pass.reportedDrift);
+  const events: PassEvent[] = [];
+  if (drift?.event) events.push({ ...drift.event, revision: outcome.revision });
+  if (outcome.changed) {
+    events.push({
+      type: 'Normal',
+      reason: 'Progressing',
+      message: outcome.changeSet.lines().join('\n'),
+      revision: outcome.revision,
+    });
+  }
+  const requeueAfterMs = getRequeueAfter(obj);
+  return {
+    events,
+    requeueAfterMs,
+    log: {
+      level: 'info',
+      message: `Reconciliation finished in ${formatDuration(pass.tookMs)}, next run in ${formatDuration(requeueAfterMs)}`,
+      fields: {
+        revision: outcome.revision,
+        output: outcome.changed ? outcome.changeSet.toMap() : undefined,
+      },
+    },
+    ...(drift ? { drift } : {}),
+  };
+}
+
+/** status.history: newest first, at most 5, one entry per (digest, status). */
+function recordHistory(
+  history: Snapshot[] | undefined,
+  outcome: Applied,
+  tookMs: number,
+  now: Date,
+): Snapshot[] {
+  const at = now.toISOString().replace(/\.\d+Z$/, 'Z');
+  const list = [...(history ?? [])];
+  const i = list.findIndex(
+    (s) => s.digest === outcome.digest && s.lastReconciledStatus === 'ReconciliationSucceeded',
+  );
+  const prev = i >= 0 ? list.splice(i, 1)[0] : undefined;
+  // A pass that changed nothing keeps its snapshot as it was, so that steady state writes no
+  // status at all (Flux bumps lastReconciled/totalReconciliations on every pass).
+  if (prev && !outcome.changed) return [prev, ...list].slice(0, MAX_HISTORY_SNAPSHOTS);
+  const entry: Snapshot = {
+    digest: outcome.digest,
+    firstReconciled: prev?.firstReconciled ?? at,
+    lastReconciled: at,
+    lastReconciledDuration: formatDuration(tookMs),
+    lastReconciledStatus: 'ReconciliationSucceeded',
+    totalReconciliations: (prev?.totalReconciliations ?? 0) + 1,
+    metadata: { revision: outcome.revision },
+  };
+  return [entry, ...list].slice(0, MAX_HISTORY_SNAPSHOTS);
+}
