@@ -1,17 +1,14 @@
 // Kustomization reconciler, shaped like Flux's kustomize-controller: bookkeeping once (finalizer,
-// suspend, one status patch at the end), then a pipeline that reads top to bottom — source →
-// dependencies → fetch → build → apply → prune → health — where each step fails with a typed
-// StepError carrying Flux's condition reason; `summarize` turns the outcome into status, the events
-// and the requeue. `planBuild` decides whether anything needs applying (plan.ts); what is
-// remembered between passes lives in an injected memo (memo.ts).
-import { readFile } from 'node:fs/promises';
+// suspend, one status patch at the end), then a pipeline that reads top to bottom — validate →
+// source → dependencies → fetch → plan the build → apply → prune → health — where each step fails
+// with a typed StepError carrying Flux's condition reason, and one `summarize` turns the outcome
+// into status, events and the requeue. The plan (plan.ts) skips the apply, and even the build, when
+// a new revision leaves the manifests as they were; what passes remember lives in the memo (memo.ts).
 import {
   ConditionType,
   getCondition,
   KustomizationReason,
-  markFalse,
   markReconciling,
-  markTrue,
   markUnknown,
   removeCondition,
 } from '../api/conditions.js';
@@ -25,18 +22,11 @@ import {
   sourceNamespace,
 } from '../api/kustomization.js';
 import { type Artifact, FINALIZER, reconcileRequestedAt } from '../api/meta.js';
-import { kustomizationRefusal } from '../api/refusals.js';
-import type { DriftedObject } from '../apply/apply.js';
-import type { ApplyCache } from '../apply/cache.js';
-import type { ChangeSet } from '../apply/changeset.js';
-import { IgnoreRules } from '../apply/ignore.js';
-import { entryRef, type InventoryEntry, staleEntries } from '../apply/inventory.js';
-import { delay } from '../apply/limit.js';
+import { entryRef } from '../apply/inventory.js';
 import { ownerLabelsFor, ResourceManager } from '../apply/manager.js';
 import type { KubeClient } from '../kube/client.js';
-import { formatRef, type Manifest, type ObjectRef } from '../kube/dynamic.js';
-import { isNoKindMatch, isNotFound } from '../kube/errors.js';
-import { CoreTypes, objectPath, type ResourceType } from '../kube/resource.js';
+import { formatRef, type ObjectRef } from '../kube/dynamic.js';
+import type { ResourceType } from '../kube/resource.js';
 import type { ReconcileRequest, ReconcileResult } from '../runtime/controller.js';
 import type { EventRecorder } from '../runtime/events.js';
 import { addFinalizer, removeFinalizer } from '../runtime/finalizers.js';
@@ -47,20 +37,19 @@ import { patchStatus, recordReconcile } from '../runtime/status.js';
 import { ArtifactCache, type ArtifactLease } from './artifacts.js';
 import { BuildError, type BuiltManifests } from './build.js';
 import { BuildPool, type BuildPoolOptions } from './buildpool.js';
-import { InvalidCelExpression } from './cel.js';
-import type { ApplyTarget, ClientFactory } from './clients.js';
-import { DecryptionError, type KeyFiles } from './decrypt.js';
-import { checkReadyExpressions, crossNamespaceViolation, unreadyDependency } from './dependencies.js';
-import { type DriftMode, driftMode, InvalidDriftMode } from './drift.js';
-import { healthExpressions, type StatusOf } from './healthexprs.js';
+import type { ClientFactory } from './clients.js';
+import { applyManifests, checkHealth, pruneStale, waitUntilGone } from './clustersteps.js';
+import { DecryptionError } from './decrypt.js';
+import { unreadyDependency } from './dependencies.js';
 import { healthTargets } from './healthtargets.js';
 import type { ReconcileMemo } from './memo.js';
-import { type Outcome, StepError, type StepReason } from './outcome.js';
+import { type Outcome, StepError } from './outcome.js';
 import { planBuild, shortCutBase, unchangedOutcome, varsDigestOf } from './plan.js';
 import { DeferredProgress, PROGRESS_DELAY_MS } from './progress.js';
 import { redactValues } from './redact.js';
-import { collectVars } from './substitute.js';
+import { SpecReferences } from './references.js';
 import { summarize, type Verdict } from './summarize.js';
+import { validateSpec } from './validate.js';
 
 export const KustomizationType: ResourceType = {
   group: 'kustomize.toolkit.fluxcd.io',
@@ -104,8 +93,16 @@ export class KustomizationReconciler {
 
   private readonly memo: ReconcileMemo;
 
+  private readonly refs: SpecReferences;
+
   constructor(private readonly deps: KustomizationReconcilerDeps) {
     this.memo = deps.memo;
+    this.refs = new SpecReferences({
+      client: deps.client,
+      clients: deps.clients,
+      defaultServiceAccount: deps.options.defaultServiceAccount,
+      sopsAgeKeyFile: deps.options.sopsAgeKeyFile,
+    });
     const host = process.env.SOURCE_CONTROLLER_LOCALHOST;
     this.artifacts = new ArtifactCache(
       { retries: deps.options.httpRetry, timeoutMs: 120_000, ...(host ? { hostOverride: host } : {}) },
@@ -168,8 +165,7 @@ export class KustomizationReconciler {
     let revision: string | undefined;
     let vars: Record<string, string> | undefined;
     try {
-      const statusOf = this.validate(obj);
-      const mode = this.driftModeOf(obj);
+      const { statusOf, mode } = validateSpec(obj, this.deps.options);
       const artifact = this.resolveSource(obj);
       const attempted = artifact.revision;
       revision = attempted;
@@ -184,10 +180,9 @@ export class KustomizationReconciler {
       if (!this.artifacts.has(artifact.digest)) progress.arm(showProgress);
       const tree = await this.fetch(artifact, req.signal);
       try {
-        vars = await this.variables(obj);
-        const substitutions = vars;
+        vars = await this.refs.variables(obj);
         const plan = await planBuild(base, tree.dir, varsDigestOf(vars), () =>
-          this.build(obj, tree.dir, substitutions, req.signal),
+          this.build(obj, tree.dir, vars, req.signal),
         );
         if (plan.kind === 'unchanged') {
           req.log.debug('manifests unchanged since the last apply: revision recorded without applying', {
@@ -200,14 +195,14 @@ export class KustomizationReconciler {
         progress.arm(showProgress);
         const manager = await this.managerFor(obj);
         const cache = this.memo.applyCache(req.key);
-        const { changeSet, drift } = await this.apply(manager, plan.manifests, obj, cache, req.signal, {
+        const { changeSet, drift } = await applyManifests(manager, plan.manifests, obj, cache, req.signal, {
           mode,
           sameBuild: obj.status?.history?.[0]?.digest === plan.digest,
         });
         const inventory = changeSet.toInventory();
-        const pruned = await this.prune(manager, obj, inventory, cache, req.signal);
+        const pruned = await pruneStale(manager, obj, inventory, cache, req.signal);
         if (pruned) changeSet.append(pruned);
-        const healthMessage = await this.checkHealth(
+        const healthMessage = await checkHealth(
           manager,
           obj,
           healthTargets(obj, plan.manifests, changeSet),
@@ -257,15 +252,6 @@ export class KustomizationReconciler {
     for (const e of verdict.events) await this.event(obj, e.type, e.reason, e.message, e.revision);
   }
 
-  private driftModeOf(obj: Kustomization): DriftMode {
-    try {
-      return driftMode(obj);
-    } catch (err) {
-      if (!(err instanceof InvalidDriftMode)) throw err;
-      throw new StepError('ReconciliationFailed', err.message, { stalled: true });
-    }
-  }
-
   /** A new revision or spec: show progress while we work (kstatus: InProgress). */
   private async markProgressing(obj: Kustomization, revision: string, timeoutMs: number): Promise<void> {
     if (
@@ -289,38 +275,6 @@ export class KustomizationReconciler {
       obj.metadata.name,
       obj.status,
     );
-  }
-
-  /**
-   * Flux's CEL rules and the multi-tenancy lockdown, checked here (the test server has no CEL);
-   * the CEL expressions of the spec compiled (Stalled InvalidCELExpression when one does not).
-   */
-  private validate(obj: Kustomization): StatusOf | undefined {
-    const kc = obj.spec.kubeConfig;
-    if (kc && Boolean(kc.secretRef) === Boolean(kc.configMapRef)) {
-      throw new StepError(
-        'ReconciliationFailed',
-        'spec.kubeConfig must set exactly one of secretRef and configMapRef',
-        { stalled: true },
-      );
-    }
-    const refusal = kustomizationRefusal(obj);
-    if (refusal) throw new StepError(refusal.reason as StepReason, refusal.message, { stalled: true });
-    if (this.deps.options.noCrossNamespaceRefs) {
-      const violation = crossNamespaceViolation(obj);
-      if (violation) throw new StepError('AccessDenied', violation, { stalled: true });
-    }
-    try {
-      checkReadyExpressions(obj);
-      return healthExpressions(obj.spec.healthCheckExprs);
-    } catch (err) {
-      if (!(err instanceof InvalidCelExpression)) throw err;
-      throw new StepError(
-        'InvalidCELExpression',
-        `Reconciliation failed terminally due to configuration error: ${err.message}`,
-        { stalled: true },
-      );
-    }
   }
 
   /** The artifact of the source this Kustomization applies. */
@@ -371,36 +325,6 @@ export class KustomizationReconciler {
     }
   }
 
-  private async readData(
-    kind: 'ConfigMap' | 'Secret',
-    namespace: string,
-    name: string,
-  ): Promise<Record<string, string> | undefined> {
-    const rt = kind === 'Secret' ? CoreTypes.secret : CoreTypes.configMap;
-    try {
-      const o = await this.deps.client.get<{ data?: Record<string, string> }>(
-        objectPath(rt, namespace, name),
-      );
-      return o.data ?? {};
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
-  }
-
-  private async variables(obj: Kustomization): Promise<Record<string, string> | undefined> {
-    const pb = obj.spec.postBuild;
-    if (!pb || (!pb.substitute && !pb.substituteFrom?.length)) return undefined;
-    const ns = obj.metadata.namespace ?? 'default';
-    try {
-      return await collectVars(pb.substitute, pb.substituteFrom ?? [], (kind, name) =>
-        this.readData(kind, ns, name),
-      );
-    } catch (err) {
-      throw new StepError('BuildFailed', `post-build substitutions failed: ${errorMessage(err)}`);
-    }
-  }
-
   /** The build, on a build thread (buildpool.ts): manifests, what it read, their digest. */
   private async build(
     obj: Kustomization,
@@ -409,7 +333,7 @@ export class KustomizationReconciler {
     signal: AbortSignal,
   ): Promise<BuiltManifests> {
     // Keys are read per reconcile and dropped with it (never cached between reconciles).
-    const decryption = await this.decryptionKeys(obj);
+    const decryption = await this.refs.decryptionKeys(obj);
     try {
       return await this.builds.build(
         // Without the status (the inventory can be large): the build reads only the spec.
@@ -431,180 +355,14 @@ export class KustomizationReconciler {
     }
   }
 
-  /** spec.decryption's keys: the referenced Secret's `*.agekey` and `*.asc`, plus the global age keys. */
-  /**
-   * spec.decryption's key files: the referenced Secret's `*.agekey` and `*.asc`, plus the global age
-   * keys. Raw bytes: the build process parses them (a bad key fails that build as DecryptionFailed).
-   */
-  private async decryptionKeys(obj: Kustomization): Promise<KeyFiles[] | undefined> {
-    const dec = obj.spec.decryption;
-    if (!dec) return undefined;
-    if (dec.provider !== 'sops') {
-      throw new StepError(
-        'DecryptionFailed',
-        `spec.decryption.provider '${dec.provider}' is not supported (only 'sops')`,
-        { stalled: true },
-      );
-    }
-    const ns = obj.metadata.namespace ?? 'default';
-    const keys: KeyFiles[] = [];
-    try {
-      const file = this.deps.options.sopsAgeKeyFile;
-      if (file) {
-        keys.push({
-          from: `the global age key file ${file}`,
-          files: [{ name: 'global.agekey', data: await readFile(file) }],
-        });
-      }
-      if (dec.secretRef) {
-        const where = `decryption Secret '${ns}/${dec.secretRef.name}'`;
-        const data = await this.readData('Secret', ns, dec.secretRef.name);
-        if (!data) throw new StepError('DecryptionFailed', `${where} not found`);
-        const files = Object.keys(data)
-          .sort()
-          .map((name) => ({ name, data: Buffer.from(data[name] ?? '', 'base64') }));
-        keys.push({ from: where, files });
-      }
-    } catch (err) {
-      if (err instanceof StepError) throw err;
-      throw new StepError('DecryptionFailed', errorMessage(err));
-    }
-    return keys;
-  }
-
-  private async applyTarget(obj: Kustomization): Promise<ApplyTarget> {
-    const ns = obj.metadata.namespace ?? 'default';
-    const sa = obj.spec.serviceAccountName || this.deps.options.defaultServiceAccount;
-    const secretRef = obj.spec.kubeConfig?.secretRef;
-    if (secretRef) {
-      const data = await this.readData('Secret', ns, secretRef.name);
-      if (!data)
-        throw new StepError('ReconciliationFailed', `kubeconfig Secret '${ns}/${secretRef.name}' not found`);
-      const key = secretRef.key ?? (data.value !== undefined ? 'value' : 'value.yaml');
-      const raw = data[key];
-      if (raw === undefined)
-        throw new StepError(
-          'ReconciliationFailed',
-          `kubeconfig Secret '${ns}/${secretRef.name}' has no key '${key}'`,
-        );
-      try {
-        return this.deps.clients.remote(
-          Buffer.from(raw, 'base64').toString('utf8'),
-          `Secret ${ns}/${secretRef.name}`,
-          sa ? { namespace: ns, name: sa } : undefined,
-        );
-      } catch (err) {
-        throw new StepError('ReconciliationFailed', errorMessage(err));
-      }
-    }
-    return sa ? this.deps.clients.impersonate(ns, sa) : this.deps.clients.controller();
-  }
-
   /** The one way to the cluster the Kustomization applies to (its own, impersonated or remote). */
   private async managerFor(obj: Kustomization): Promise<ResourceManager> {
-    const target = await this.applyTarget(obj);
+    const target = await this.refs.applyTarget(obj);
     return new ResourceManager({
       client: target.client,
       mapper: target.mapper,
       ownerLabels: ownerLabelsFor(obj.metadata.name, obj.metadata.namespace ?? 'default'),
     });
-  }
-
-  /**
-   * On failure the inventory keeps tracking everything: the previous entries plus whatever this
-   * attempt created before it failed, so nothing it made can be orphaned by a later prune.
-   */
-  private async apply(
-    manager: ResourceManager,
-    manifests: Manifest[],
-    obj: Kustomization,
-    cache: ApplyCache,
-    signal: AbortSignal,
-    drift: { mode: DriftMode; sameBuild: boolean },
-  ): Promise<{ changeSet: ChangeSet; drift: DriftedObject[] }> {
-    let ignore: IgnoreRules | undefined;
-    try {
-      ignore = IgnoreRules.compile(obj.spec.ignore);
-    } catch (err) {
-      throw new StepError('ReconciliationFailed', errorMessage(err), { stalled: true });
-    }
-    const result = await manager.applyAll(manifests, {
-      force: obj.spec.force ?? false,
-      cache,
-      previousInventory: new Set((obj.status?.inventory?.entries ?? []).map((e) => e.id)),
-      signal,
-      ...(ignore ? { ignore } : {}),
-      // Drift is a difference on an object whose manifest is the one applied last time: known
-      // per object from the cache, or for the whole build from status.history (after a restart).
-      drift: {
-        reportOnly: drift.mode === 'report',
-        unchangedManifest: (ref, digest) => drift.sameBuild || cache.lookup(ref, digest) !== undefined,
-      },
-    });
-    if (result.error) {
-      const inventory = mergeInventory(obj.status?.inventory?.entries ?? [], result.changeSet.toInventory());
-      throw new StepError('ReconciliationFailed', result.error.message, { inventory });
-    }
-    return { changeSet: result.changeSet, drift: result.drift };
-  }
-
-  /** Deletes what left Git; entries whose deletion failed stay in the inventory for the next try. */
-  private async prune(
-    manager: ResourceManager,
-    obj: Kustomization,
-    inventory: InventoryEntry[],
-    cache: ApplyCache,
-    signal: AbortSignal,
-  ): Promise<ChangeSet | undefined> {
-    const stale = staleEntries(obj.status?.inventory?.entries ?? [], inventory);
-    if (!obj.spec.prune || stale.length === 0) return undefined;
-    const result = await manager.prune(stale, { cache, signal });
-    if (result.failed.length) {
-      const lines = result.failed.map((f) => `${f.subject}: ${f.message}`).join('\n');
-      throw new StepError('PruneFailed', `prune failed:\n${lines}`, {
-        inventory: mergeInventory(
-          inventory,
-          result.failed.map((f) => f.entry),
-        ),
-      });
-    }
-    return result.changeSet;
-  }
-
-  /** Waits for `targets` (healthtargets.ts); none at all: no Healthy condition. */
-  private async checkHealth(
-    manager: ResourceManager,
-    obj: Kustomization,
-    targets: ObjectRef[] | undefined,
-    timeoutMs: number,
-    signal: AbortSignal,
-    statusOf: StatusOf | undefined,
-  ): Promise<string | undefined> {
-    if (targets === undefined) {
-      removeCondition(obj, ConditionType.Healthy);
-      return undefined;
-    }
-    if (targets.length === 0) return undefined;
-    markReconciling(
-      obj,
-      KustomizationReason.Progressing,
-      `Running health checks with a timeout of ${formatDuration(timeoutMs)}`,
-    );
-    const started = Date.now();
-    const result = await manager.waitForSet(targets, {
-      timeoutMs,
-      failFast: true,
-      signal,
-      intervalMs: 2_000,
-      ...(statusOf ? { statusOf } : {}),
-    });
-    if (!result.ok) {
-      markFalse(obj, ConditionType.Healthy, KustomizationReason.HealthCheckFailed, result.message);
-      throw new StepError('HealthCheckFailed', result.message);
-    }
-    const message = `Health check passed in ${formatDuration(Date.now() - started)}`;
-    markTrue(obj, ConditionType.Healthy, 'Succeeded', message);
-    return message;
   }
 
   /**
@@ -675,42 +433,4 @@ export class KustomizationReconciler {
     await removeFinalizer(this.deps.client, KustomizationType, obj, FINALIZER);
     return {};
   }
-}
-
-/**
- * WaitForTermination: polls every 2s (as Flux does) until none of `refs` exists any more, or the
- * timeout passes; returns what still exists. (Not a health wait: a deleted object never becomes
- * Current.)
- */
-async function waitUntilGone(
-  manager: ResourceManager,
-  refs: ObjectRef[],
-  timeoutMs: number,
-  signal: AbortSignal,
-): Promise<ObjectRef[]> {
-  const deadline = Date.now() + timeoutMs;
-  let remaining = refs;
-  for (;;) {
-    const exists = await Promise.all(
-      remaining.map((r) =>
-        manager.dynamic.get(r, signal).then(
-          (o) => o !== undefined,
-          (err: unknown) => {
-            if (isNoKindMatch(err)) return false;
-            throw err;
-          },
-        ),
-      ),
-    );
-    remaining = remaining.filter((_, i) => exists[i]);
-    if (remaining.length === 0 || Date.now() + 2_000 > deadline) return remaining;
-    await delay(2_000, signal);
-  }
-}
-
-function mergeInventory(current: InventoryEntry[], extra: InventoryEntry[]): InventoryEntry[] {
-  if (extra.length === 0) return current;
-  const byId = new Map(current.map((e) => [e.id, e]));
-  for (const e of extra) byId.set(e.id, e);
-  return [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
