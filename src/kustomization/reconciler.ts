@@ -48,7 +48,7 @@ import { planBuild, shortCutBase, unchangedOutcome, varsDigestOf } from './plan.
 import { DeferredProgress, PROGRESS_DELAY_MS } from './progress.js';
 import { redactValues } from './redact.js';
 import { SpecReferences } from './references.js';
-import { summarize, type Verdict } from './summarize.js';
+import { type PassEvent, summarize, type Verdict } from './summarize.js';
 import { validateSpec } from './validate.js';
 
 export const KustomizationType: ResourceType = {
@@ -249,7 +249,7 @@ export class KustomizationReconciler {
         this.deps.metrics.countDriftCorrections(namespace, name, verdict.drift.corrected);
     }
     req.log[verdict.log.level](verdict.log.message, verdict.log.fields);
-    for (const e of verdict.events) await this.event(obj, e.type, e.reason, e.message, e.revision);
+    for (const e of verdict.events) await this.event(obj, e);
   }
 
   /** A new revision or spec: show progress while we work (kstatus: InProgress). */
@@ -384,20 +384,12 @@ export class KustomizationReconciler {
     await patchStatus(this.deps.client, KustomizationType, obj.metadata.namespace, obj.metadata.name, status);
   }
 
-  private async event(
-    obj: Kustomization,
-    type: 'Normal' | 'Warning',
-    reason: string,
-    message: string,
-    revision?: string,
-  ): Promise<void> {
-    await this.deps.events.record(
-      obj,
-      type,
-      reason,
-      message,
-      revision ? { [REVISION_ANNOTATION]: revision } : {},
-    );
+  /** A pass's event, annotated with its revision. */
+  private async event(obj: Kustomization, e: PassEvent): Promise<void> {
+    await this.deps.events.record(obj, e.type, e.reason, e.message, {
+      ...e.metadata,
+      ...(e.revision ? { [REVISION_ANNOTATION]: e.revision } : {}),
+    });
   }
 
   /** Deletion: delete what we applied when the policy says so, then let the object go. */

@@ -1,6 +1,6 @@
 // The one place that turns a pass's outcome into status (conditions, revisions, inventory,
 // history) and decides what else the pass says: its events, its log line, and when it runs again.
-// Pure: the reconciler carries the verdict out.
+// No I/O: it writes obj.status in memory; the reconciler patches it and carries the verdict out.
 import {
   KustomizationReason,
   markReady,
@@ -19,13 +19,15 @@ import {
 import { reconcileRequestedAt } from '../api/meta.js';
 import type { LogFields } from '../runtime/logger.js';
 import { type DriftNotice, driftNotice, recordDrift } from './drift.js';
-import type { Applied, Outcome } from './outcome.js';
+import type { Applied, Failed, Outcome } from './outcome.js';
 
 export interface PassEvent {
   type: 'Normal' | 'Warning';
   reason: string;
   message: string;
   revision?: string;
+  /** Event metadata besides the revision. */
+  metadata?: Record<string, string>;
 }
 
 export interface Verdict {
@@ -46,50 +48,57 @@ export interface PassFacts {
 }
 
 export function summarize(obj: Kustomization, outcome: Outcome, pass: PassFacts): Verdict {
+  obj.status ??= {};
+  const requested = reconcileRequestedAt(obj.metadata);
+  if (requested !== undefined) obj.status.lastHandledReconcileAt = requested;
+  return outcome.kind === 'failed' ? failure(obj, outcome) : success(obj, outcome, pass);
+}
+
+/** Ready=False with the step's reason; an event unless quiet; retried unless stalled. */
+function failure(obj: Kustomization, { error, revision }: Failed): Verdict {
+  obj.status ??= {};
+  const status = obj.status;
+  if (revision) status.lastAttemptedRevision = revision;
+  if (error.opts.inventory) status.inventory = { entries: error.opts.inventory };
+  if (error.opts.stalled) {
+    markStalled(obj, error.reason, error.message);
+    status.observedGeneration = obj.metadata.generation;
+  } else {
+    markReconciling(obj, KustomizationReason.ProgressingWithRetry, error.message);
+  }
+  markReady(obj, 'False', error.reason, error.message);
+
+  const retry = error.opts.retryAfterMs ?? getRetryInterval(obj);
+  if (error.opts.quiet) {
+    return {
+      events: [],
+      requeueAfterMs: retry,
+      log: { level: 'info', message: error.message, fields: { reason: error.reason } },
+    };
+  }
+  return {
+    events: [
+      {
+        type: error.reason === 'DependencyNotReady' ? 'Normal' : 'Warning',
+        reason: error.reason,
+        message: error.message,
+        ...(revision ? { revision } : {}),
+      },
+    ],
+    ...(error.opts.stalled ? {} : { requeueAfterMs: retry }),
+    log: {
+      level: 'error',
+      message: 'Reconciliation failed',
+      fields: { error: error.message, reason: error.reason, revision },
+    },
+  };
+}
+
+/** Ready=True with the applied revision; drift and change-set events; the next run at the interval. */
+function success(obj: Kustomization, outcome: Applied, pass: PassFacts): Verdict {
   const now = pass.now ?? new Date();
   obj.status ??= {};
   const status = obj.status;
-  const requested = reconcileRequestedAt(obj.metadata);
-  if (requested !== undefined) status.lastHandledReconcileAt = requested;
-
-  if (outcome.kind === 'failed') {
-    const { error, revision } = outcome;
-    if (revision) status.lastAttemptedRevision = revision;
-    if (error.opts.inventory) status.inventory = { entries: error.opts.inventory };
-    if (error.opts.stalled) {
-      markStalled(obj, error.reason, error.message);
-      status.observedGeneration = obj.metadata.generation;
-    } else {
-      markReconciling(obj, KustomizationReason.ProgressingWithRetry, error.message);
-    }
-    markReady(obj, 'False', error.reason, error.message);
-
-    const retry = error.opts.retryAfterMs ?? getRetryInterval(obj);
-    if (error.opts.quiet) {
-      return {
-        events: [],
-        requeueAfterMs: retry,
-        log: { level: 'info', message: error.message, fields: { reason: error.reason } },
-      };
-    }
-    return {
-      events: [
-        {
-          type: error.reason === 'DependencyNotReady' ? 'Normal' : 'Warning',
-          reason: error.reason,
-          message: error.message,
-          ...(revision ? { revision } : {}),
-        },
-      ],
-      ...(error.opts.stalled ? {} : { requeueAfterMs: retry }),
-      log: {
-        level: 'error',
-        message: 'Reconciliation failed',
-        fields: { error: error.message, reason: error.reason, revision },
-      },
-    };
-  }
-
   status.lastAppliedRevision = outcome.revision;
   status.lastAttemptedRevision = outcome.revision;
   status.inventory = { entries: outcome.inventory };
