@@ -112,3 +112,59 @@ export function driftColumn(
   if (c.reason === DriftReason.Corrected) return `${count} corrected ${age(c.lastTransitionTime)} ago`;
   return '0 drifted';
 }
+
+/** What a full apply pass says about drift beyond status: the event, the metrics, what to remember. */
+export interface DriftNotice {
+  /** The drift the next pass compares with (report-only), or undefined to forget it. */
+  reported: string | undefined;
+  /** The drifted-objects gauge. */
+  drifted: number;
+  /** Objects corrected by this pass (counted when > 0). */
+  corrected: number;
+  event?: { type: 'Normal' | 'Warning'; reason: string; message: string };
+}
+
+/**
+ * Correcting: an event and the counter when something was corrected. Report-only: the gauge, and
+ * an event only when the drift differs from `reportedBefore` (one event per change, not per pass).
+ */
+export function driftNotice(
+  mode: DriftMode,
+  drift: readonly DriftedObject[],
+  reportedBefore: string | undefined,
+): DriftNotice {
+  const describe = (list: readonly DriftedObject[]) =>
+    list.map((d) => `${d.subject}: ${d.paths.join(', ')}`).join('\n');
+  if (mode === 'report') {
+    const now = describe(drift);
+    return {
+      reported: now,
+      drifted: drift.length,
+      corrected: 0,
+      ...(drift.length > 0 && now !== reportedBefore
+        ? {
+            event: {
+              type: 'Warning',
+              reason: DriftReason.Detected,
+              message: `Drift left in place (report-only):\n${now}`,
+            },
+          }
+        : {}),
+    };
+  }
+  const corrected = drift.filter((d) => d.corrected);
+  return {
+    reported: undefined,
+    drifted: 0,
+    corrected: corrected.length,
+    ...(corrected.length > 0
+      ? {
+          event: {
+            type: 'Normal',
+            reason: DriftReason.Corrected,
+            message: `Drift corrected:\n${describe(corrected)}`,
+          },
+        }
+      : {}),
+  };
+}

@@ -11,6 +11,7 @@ import type { Manager } from '../runtime/manager.js';
 import { GitRepositoryType } from '../source/reconciler.js';
 import { ClientFactory } from './clients.js';
 import { dependsOn, usesSource } from './dependencies.js';
+import { ReconcileMemo } from './memo.js';
 import {
   KustomizationReconciler,
   type KustomizationReconcilerOptions,
@@ -116,6 +117,7 @@ export function setupKustomizeController(
     events: manager.events,
     metrics: manager.metrics,
     options: opts,
+    memo: new ReconcileMemo(),
   });
   // Stopped after the workers have drained, so no reconcile still reads an extracted tree.
   manager.addRunnable({

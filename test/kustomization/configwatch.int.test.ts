@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: the strings are envsubst syntax, not templates
 // Flux's --watch-configs-label-selector: a ConfigMap or Secret labelled
 // reconcile.fluxcd.io/watch: Enabled and named in postBuild.substituteFrom re-runs the
 // Kustomizations that use it at once — the interval here is 10m, and nobody requests a sync.

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: the strings are envsubst syntax, not templates
 // `--events-addr`: every event also reaches Flux's notification-controller, in its format. A real
 // HTTP receiver on loopback stands in for notification-controller: it answers 202 as it does, and
 // 503 to the first post so that the retry is exercised.
