@@ -4,14 +4,7 @@
 // with a typed StepError carrying Flux's condition reason, and one `summarize` turns the outcome
 // into status, events and the requeue. The plan (plan.ts) skips the apply, and even the build, when
 // a new revision leaves the manifests as they were; what passes remember lives in the memo (memo.ts).
-import {
-  ConditionType,
-  getCondition,
-  KustomizationReason,
-  markReconciling,
-  markUnknown,
-  removeCondition,
-} from '../api/conditions.js';
+import { ConditionType, KustomizationReason, markReconciling, markUnknown } from '../api/conditions.js';
 import { formatDuration } from '../api/duration.js';
 import type { GitRepository } from '../api/gitrepository.js';
 import {
@@ -21,7 +14,7 @@ import {
   type Kustomization,
   sourceNamespace,
 } from '../api/kustomization.js';
-import { type Artifact, FINALIZER, reconcileRequestedAt } from '../api/meta.js';
+import { type Artifact, FINALIZER } from '../api/meta.js';
 import { entryRef } from '../apply/inventory.js';
 import { ownerLabelsFor, ResourceManager } from '../apply/manager.js';
 import type { KubeClient } from '../kube/client.js';
@@ -48,7 +41,7 @@ import { planBuild, shortCutBase, unchangedOutcome, varsDigestOf } from './plan.
 import { DeferredProgress, PROGRESS_DELAY_MS } from './progress.js';
 import { redactValues } from './redact.js';
 import { SpecReferences } from './references.js';
-import { type PassEvent, summarize, type Verdict } from './summarize.js';
+import { type PassEvent, summarize, summarizeSuspended, type Verdict } from './summarize.js';
 import { validateSpec } from './validate.js';
 
 export const KustomizationType: ResourceType = {
@@ -128,13 +121,15 @@ export class KustomizationReconciler {
     const obj = structuredClone(cached);
     if (obj.metadata.deletionTimestamp) return this.finalize(obj, req);
     await addFinalizer(this.deps.client, KustomizationType, obj, FINALIZER);
+    const started = Date.now();
     if (obj.spec.suspend) {
       req.log.info('reconciliation is suspended for this object');
-      await this.recordSuspended(obj);
+      const original = JSON.stringify(obj.status ?? {});
+      summarizeSuspended(obj);
+      await recordReconcile(this.deps.client, this.deps.metrics, KustomizationType, obj, original, started);
       return {};
     }
 
-    const started = Date.now();
     const progress = new DeferredProgress(PROGRESS_DELAY_MS);
     const original = JSON.stringify(obj.status ?? {});
     const outcome = await this.reconcileManifests(obj, req, progress);
@@ -363,25 +358,6 @@ export class KustomizationReconciler {
       mapper: target.mapper,
       ownerLabels: ownerLabelsFor(obj.metadata.name, obj.metadata.namespace ?? 'default'),
     });
-  }
-
-  /**
-   * Flux's deferred status patch runs for a suspended object too: the sync request is recorded as
-   * handled and, when Ready, the generation that set `suspend` counts as observed — otherwise
-   * kstatus shows the object in progress forever and its dependents never see it ready.
-   */
-  private async recordSuspended(obj: Kustomization): Promise<void> {
-    const original = JSON.stringify(obj.status ?? {});
-    obj.status ??= {};
-    const status = obj.status;
-    const requested = reconcileRequestedAt(obj.metadata);
-    if (requested !== undefined) status.lastHandledReconcileAt = requested;
-    if (getCondition(obj, ConditionType.Ready)?.status === 'True') {
-      removeCondition(obj, ConditionType.Reconciling);
-      status.observedGeneration = obj.metadata.generation;
-    }
-    if (JSON.stringify(status) === original) return;
-    await patchStatus(this.deps.client, KustomizationType, obj.metadata.namespace, obj.metadata.name, status);
   }
 
   /** A pass's event, annotated with its revision. */

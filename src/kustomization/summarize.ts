@@ -3,11 +3,14 @@
 // No I/O: it writes obj.status in memory; the reconciler patches it and carries the verdict out.
 import { randomUUID } from 'node:crypto';
 import {
+  ConditionType,
+  getCondition,
   KustomizationReason,
   markReady,
   markReconciled,
   markReconciling,
   markStalled,
+  removeCondition,
 } from '../api/conditions.js';
 import { formatDuration } from '../api/duration.js';
 import {
@@ -58,6 +61,22 @@ export function summarize(obj: Kustomization, outcome: Outcome, pass: PassFacts)
   const requested = reconcileRequestedAt(obj.metadata);
   if (requested !== undefined) obj.status.lastHandledReconcileAt = requested;
   return outcome.kind === 'failed' ? failure(obj, outcome) : success(obj, outcome, pass);
+}
+
+/**
+ * Flux's deferred status patch runs for a suspended object too: the sync request is recorded as
+ * handled and, when Ready, the generation that set `suspend` counts as observed — otherwise
+ * kstatus shows the object in progress forever and its dependents never see it ready.
+ */
+export function summarizeSuspended(obj: Kustomization): void {
+  obj.status ??= {};
+  const status = obj.status;
+  const requested = reconcileRequestedAt(obj.metadata);
+  if (requested !== undefined) status.lastHandledReconcileAt = requested;
+  if (getCondition(obj, ConditionType.Ready)?.status === 'True') {
+    removeCondition(obj, ConditionType.Reconciling);
+    status.observedGeneration = obj.metadata.generation;
+  }
 }
 
 /** Ready=False with the step's reason; an event unless quiet; retried unless stalled. */

@@ -81,6 +81,7 @@ export class Controller<T extends KubeObject> {
       observer: opts.metrics.queueObserver(opts.name),
       backoff: new KeyedBackoff(opts.backoffBaseMs, opts.backoffMaxMs),
     });
+    opts.metrics.watchQueue(opts.name, () => this.queue.inProgress());
     const predicate = opts.predicate ?? defaultPredicate;
     opts.informer.on((event, obj, old) => {
       if (predicate(event, obj, old)) this.queue.add(objectKey(obj));

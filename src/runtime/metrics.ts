@@ -73,6 +73,24 @@ export class Metrics {
     buckets: [1e-6, 1e-5, 1e-4, 1e-3, 0.01, 0.1, 1, 10, 100, 1000],
     registers: [this.registry],
   });
+  /** Sampled at scrape time from the registered queues (client-go computes them the same way). */
+  private readonly queuesInProgress = new Map<
+    string,
+    () => { unfinishedSeconds: number; longestSeconds: number }
+  >();
+  readonly queueUnfinishedWork = new Gauge({
+    name: 'workqueue_unfinished_work_seconds',
+    help: "How many seconds of work has been done that is in progress and hasn't been observed by work_duration. Large values indicate stuck threads. One can deduce the number of stuck threads by observing the rate at which this increases.",
+    labelNames: ['name'] as const,
+    registers: [this.registry],
+    collect: () => this.sampleQueues(),
+  });
+  readonly queueLongestRunning = new Gauge({
+    name: 'workqueue_longest_running_processor_seconds',
+    help: 'How many seconds has the longest running processor for workqueue been running.',
+    labelNames: ['name'] as const,
+    registers: [this.registry],
+  });
   readonly gotkReconcileDuration = new Histogram({
     name: 'gotk_reconcile_duration_seconds',
     help: 'The duration in seconds of a GitOps Toolkit resource reconciliation',
@@ -155,6 +173,20 @@ export class Metrics {
   readonly countRequest = (method: string, path: string, status: number, query?: Query): void => {
     this.apiRequests.inc({ method, code: String(status), verb: verbOf(method, path, query) });
   };
+
+  /** Exports a queue's in-progress work as workqueue_unfinished_work_seconds and _longest_running_. */
+  watchQueue(name: string, inProgress: () => { unfinishedSeconds: number; longestSeconds: number }): void {
+    this.queuesInProgress.set(name, inProgress);
+    this.sampleQueues();
+  }
+
+  private sampleQueues(): void {
+    for (const [name, inProgress] of this.queuesInProgress) {
+      const { unfinishedSeconds, longestSeconds } = inProgress();
+      this.queueUnfinishedWork.set({ name }, unfinishedSeconds);
+      this.queueLongestRunning.set({ name }, longestSeconds);
+    }
+  }
 
   queueObserver(name: string): QueueObserver {
     return {

@@ -37,6 +37,8 @@ export class WorkQueue {
   constructor(opts: WorkQueueOptions = {}) {
     this.backoff = opts.backoff ?? new KeyedBackoff();
     this.observer = opts.observer;
+    // A series from the start: a queue whose keys always go straight to an idle worker still has one.
+    this.observer?.depth(0);
   }
 
   get length(): number {
@@ -118,6 +120,18 @@ export class WorkQueue {
     this.processing.delete(key);
     if (this.dirty.has(key)) this.push(key);
     else if (this.processing.size === 0) this.notifyIdle();
+  }
+
+  /** Seconds the keys being worked on have been held so far: their sum and the longest. */
+  inProgress(now = Date.now()): { unfinishedSeconds: number; longestSeconds: number } {
+    let unfinishedSeconds = 0;
+    let longestSeconds = 0;
+    for (const started of this.startedAt.values()) {
+      const s = Math.max(0, now - started) / 1000;
+      unfinishedSeconds += s;
+      if (s > longestSeconds) longestSeconds = s;
+    }
+    return { unfinishedSeconds, longestSeconds };
   }
 
   isProcessing(key: string): boolean {

@@ -70,7 +70,7 @@ function assemble(parts: (Uint8Array | undefined)[], meta: SopsMetadata, file: s
 function describeGroup(g: KeyGroup): string {
   const what: string[] = [];
   if (g.age.length > 0)
-    what.push(`age recipient(s) ${g.age.map((k) => k.recipient.slice(0, 16) + '…').join(', ')}`);
+    what.push(`age recipient(s) ${g.age.map((k) => `${k.recipient.slice(0, 16)}…`).join(', ')}`);
   if (g.pgp.length > 0) what.push(`PGP fingerprint(s) ${g.pgp.map((k) => k.fingerprint).join(', ')}`);
   for (const r of g.remote) what.push(`${r.provider} key ${r.id}`);
   return what.join('; ') || 'no keys';

@@ -133,3 +133,53 @@ test('every metric the dashboard queries is served after reconciles', async () =
   has('gotk_reconcile_duration_seconds_count', /kind="GitRepository",name="app",namespace=/);
   has('gotk_reconcile_duration_seconds_count', /kind="Kustomization",name="app",namespace=/);
 });
+
+// What Flux's control-plane dashboard queries (controller-runtime's names and labels).
+const fluxControlPlane: Array<[string, RegExp]> = [
+  ['workqueue_depth', /name="kustomization"/],
+  ['workqueue_adds_total', /name="kustomization"/],
+  ['workqueue_queue_duration_seconds_count', /name="kustomization"/],
+  ['workqueue_work_duration_seconds_count', /name="kustomization"/],
+  ['workqueue_longest_running_processor_seconds', /name="kustomization"/],
+  ['workqueue_unfinished_work_seconds', /name="kustomization"/],
+  ['controller_runtime_active_workers', /controller="kustomization"/],
+  ['controller_runtime_max_concurrent_reconciles', /controller="kustomization"/],
+];
+
+test("Flux's control-plane dashboard queries are served; a suspended object's pass is timed too", async () => {
+  await kubectl(
+    ['apply', '-f', '-'],
+    `apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: paused
+spec:
+  suspend: true
+  interval: 1h
+  path: ./deploy
+  prune: true
+  targetNamespace: ${ns}
+  sourceRef:
+    kind: GitRepository
+    name: app
+`,
+  );
+  const series = await eventually(
+    'the suspended Kustomization in gotk_reconcile_duration_seconds',
+    async () => {
+      const body = await (await fetch(`http://127.0.0.1:${controller.metricsPort}/metrics`)).text();
+      const all = samples(body);
+      const paused = all
+        .get('gotk_reconcile_duration_seconds_count')
+        ?.some((l) => /kind="Kustomization",name="paused",namespace=/.test(l));
+      return paused ? all : undefined;
+    },
+    30_000,
+  );
+  for (const [name, re] of fluxControlPlane) {
+    assert.ok(
+      series.get(name)?.some((l) => re.test(l)),
+      `${name} matching ${re}: ${series.get(name)?.join('\n')}`,
+    );
+  }
+});

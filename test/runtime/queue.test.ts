@@ -128,3 +128,42 @@ test('a key handed out before its delayed add fires is not added again by it', a
   assert.equal(q.length, 0, 'the retry was satisfied by the pass that ran');
   q.shutdown();
 });
+
+test('work in progress: the sum of the seconds held so far and the longest, for the metrics', async () => {
+  const q = new WorkQueue();
+  q.add('a');
+  q.add('b');
+  const t0 = Date.now();
+  assert.equal(await q.get(), 'a');
+  assert.deepEqual(
+    q.inProgress(t0 - 1_000_000),
+    { unfinishedSeconds: 0, longestSeconds: 0 },
+    'clamped below',
+  );
+  assert.equal(await q.get(), 'b');
+  const later = q.inProgress(Date.now() + 10_000);
+  assert.ok(later.longestSeconds >= 10 && later.longestSeconds < 11, `longest ${later.longestSeconds}`);
+  assert.ok(
+    later.unfinishedSeconds >= 20 && later.unfinishedSeconds < 22,
+    `unfinished ${later.unfinishedSeconds}`,
+  );
+  q.done('a');
+  q.done('b');
+  assert.deepEqual(
+    q.inProgress(Date.now() + 10_000),
+    { unfinishedSeconds: 0, longestSeconds: 0 },
+    'done: nothing',
+  );
+});
+
+test('depth is reported from the start, also when every key goes straight to an idle worker', async () => {
+  const depths: number[] = [];
+  const q = new WorkQueue({
+    observer: { depth: (n) => depths.push(n), added() {}, retried() {}, waited() {}, worked() {} },
+  });
+  assert.deepEqual(depths, [0]);
+  const got = q.get();
+  q.add('a');
+  assert.equal(await got, 'a');
+  q.done('a');
+});
