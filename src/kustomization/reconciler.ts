@@ -362,10 +362,9 @@ export class KustomizationReconciler {
 
   /** A pass's event, annotated with its revision. */
   private async event(obj: Kustomization, e: PassEvent): Promise<void> {
-    await this.deps.events.record(obj, e.type, e.reason, e.message, {
-      ...e.metadata,
-      ...(e.revision ? { [REVISION_ANNOTATION]: e.revision } : {}),
-    });
+    const metadata = { ...e.metadata, ...(e.revision ? { [REVISION_ANNOTATION]: e.revision } : {}) };
+    if (e.notifyOnly) this.deps.events.notify(obj, e.type, e.reason, e.message, metadata);
+    else await this.deps.events.record(obj, e.type, e.reason, e.message, metadata);
   }
 
   /** Deletion: delete what we applied when the policy says so, then let the object go. */

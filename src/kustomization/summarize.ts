@@ -32,6 +32,8 @@ export interface PassEvent {
   revision?: string;
   /** Event metadata besides the revision. */
   metadata?: Record<string, string>;
+  /** Posted to the events address only, no Kubernetes Event (the per-pass heartbeat). */
+  notifyOnly?: boolean;
 }
 
 export interface Verdict {
@@ -144,9 +146,11 @@ function success(obj: Kustomization, outcome: Applied, pass: PassFacts): Verdict
     });
   }
   const requeueAfterMs = getRequeueAfter(obj);
-  // Flux's per-pass success event: notification-controller turns it into a Git commit status.
-  // The message has no duration so that Kubernetes aggregates it; the token makes each pass unique.
+  // Flux's per-pass success event: notification-controller turns it into a Git commit status; the
+  // token makes each pass unique. Flux also writes it as a Kubernetes Event on every pass; Mooring
+  // only posts it, so that a steady pass writes nothing to the apiserver (status tells the same).
   events.push({
+    notifyOnly: true,
     type: 'Normal',
     reason: KustomizationReason.ReconciliationSucceeded,
     message: `Reconciliation finished revision ${outcome.revision}, next run in ${formatDuration(requeueAfterMs)}`,

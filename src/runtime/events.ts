@@ -45,6 +45,21 @@ export class EventRecorder {
     await this.forwarder?.close();
   }
 
+  /**
+   * Posts an event to the events address only, with no Kubernetes Event: for a per-pass heartbeat
+   * that notification-controller needs (commit statuses) but that would otherwise write the
+   * apiserver on every pass of every object.
+   */
+  notify(
+    obj: KubeObject,
+    type: EventType,
+    reason: string,
+    message: string,
+    annotations: Record<string, string> = {},
+  ): void {
+    this.forward(obj, type, reason, message, eventMetadata(obj, annotations));
+  }
+
   /** Records an event; failures are logged, never thrown (events are best effort). */
   async record(
     obj: KubeObject,

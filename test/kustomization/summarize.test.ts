@@ -140,6 +140,7 @@ test('a failure carrying an inventory replaces it (nothing created can be orphan
 
 /** Flux's per-pass success event (notification-controller makes it a commit status). */
 const succeeded = (token: string) => ({
+  notifyOnly: true,
   type: 'Normal',
   reason: 'ReconciliationSucceeded',
   message: `Reconciliation finished revision ${REVISION}, next run in 10m0s`,
