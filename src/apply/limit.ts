@@ -1,4 +1,5 @@
 // Bounded parallelism for per-object requests (Flux uses an errgroup with --concurrent-ssa).
+import { setTimeout } from 'node:timers/promises';
 
 /** Runs `fn` over `items` with at most `limit` in flight; results keep the input order. */
 export async function mapLimit<T, R>(
@@ -28,18 +29,11 @@ export async function mapLimit<T, R>(
   return results;
 }
 
-/** Resolves after `ms`, or rejects when the signal aborts first. */
-export function delay(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(t);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+/** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
+export async function delay(ms: number, signal?: AbortSignal): Promise<void> {
+  try {
+    await setTimeout(ms, undefined, { signal });
+  } catch (err) {
+    throw signal?.aborted ? signal.reason : err;
+  }
 }

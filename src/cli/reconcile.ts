@@ -2,6 +2,7 @@
 // a fresh token in `reconcile.fluxcd.io/requestedAt`, then poll until the controller reports it in
 // `status.lastHandledReconcileAt` with Ready True (done), or Ready False / Stalled (failed).
 // Shared by `sync` and `resume`.
+import { setTimeout } from 'node:timers/promises';
 import { getCondition } from '../api/conditions.js';
 import { type Condition, RECONCILE_REQUESTED_AT_ANNOTATION } from '../api/meta.js';
 import { ContentType } from '../kube/client.js';
@@ -136,8 +137,6 @@ export function ensureNotSuspended(t: Target, obj: FluxObject): void {
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** The revision line printed once a reconcile succeeded. */
 export function revisionLine(t: Target, obj: FluxObject): string {
   if (t.kind.kind === 'GitRepository')
@@ -203,7 +202,7 @@ export async function waitForReconcile(s: Session, t: Target, opts: WaitOptions)
             : ' (the request was not handled: is the controller running and watching this namespace?)'),
       );
     }
-    await sleep(Math.min(opts.pollMs ?? 1000, left));
+    await setTimeout(Math.min(opts.pollMs ?? 1000, left));
   }
 }
 
