@@ -4,6 +4,7 @@
 // timeout and retries like Flux's retryable client (connection errors and 5xx; 429 means
 // "duplicate" and is not retried).
 import { hostname } from 'node:os';
+import { setTimeout as wait } from 'node:timers/promises';
 import { errorMessage, type Logger } from './logger.js';
 
 /** corev1.ObjectReference as Flux fills it (reference.GetReference). */
@@ -175,18 +176,12 @@ export class EventForwarder {
   }
 
   /** Resolves false when aborted. */
-  private sleep(ms: number): Promise<boolean> {
-    return new Promise((resolve) => {
-      if (this.abort.signal.aborted) return resolve(false);
-      const onAbort = () => {
-        clearTimeout(timer);
-        resolve(false);
-      };
-      const timer = setTimeout(() => {
-        this.abort.signal.removeEventListener('abort', onAbort);
-        resolve(true);
-      }, ms);
-      this.abort.signal.addEventListener('abort', onAbort, { once: true });
-    });
+  private async sleep(ms: number): Promise<boolean> {
+    try {
+      await wait(ms, undefined, { signal: this.abort.signal });
+      return true;
+    } catch {
+      return false;
+    }
   }
 }
