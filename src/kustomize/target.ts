@@ -15,14 +15,7 @@ import {
   parseGeneratorArgs,
   parseGeneratorOptions,
 } from './generators/generate.js';
-import {
-  asStringList,
-  canonicalKeys,
-  checkKustomization,
-  findKustomizationFile,
-  type LoadedKustomization,
-  loadKustomization,
-} from './kustomization.js';
+import { asStringList, canonicalKeys, type LoadedKustomization, loadKustomization } from './kustomization.js';
 import type { Loader } from './loader.js';
 import { loadOpenApi } from './openapi.js';
 import {
@@ -506,29 +499,6 @@ function runTransformerPlugin(ra: Accumulator, ldr: Loader, rawCfg: JsonObject, 
   const b = builtinTransformers.get(kind);
   if (!b) fail(w, `unsupported builtin transformer ${kind}`);
   b.apply(ra, b.parse(cfg, ctx), ctx);
-}
-
-/** For a directory without a kustomization file: Flux's generated kustomization. */
-export function synthesizeKustomization(ldr: Loader): LoadedKustomization {
-  const resources: string[] = [];
-  const walk = (dir: string) => {
-    for (const name of ldr.fs.readDir(dir)) {
-      const p = path.posix.join(dir, name);
-      const kind = ldr.fs.stat(p);
-      if (kind === 'dir') {
-        if (findKustomizationFile(ldr.fs, p)) resources.push(path.posix.relative(ldr.dir, p));
-        else walk(p);
-      } else if (kind === 'file' && /\.ya?ml$/.test(name)) {
-        resources.push(path.posix.relative(ldr.dir, p));
-      }
-    }
-  };
-  walk(ldr.dir);
-  const k: JsonObject =
-    resources.length > 0
-      ? { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources }
-      : { namespace: '_placeholder' };
-  return { dir: ldr.dir, file: undefined, ...checkKustomization(k, ldr.dir) };
 }
 
 export { emptyConfig };
