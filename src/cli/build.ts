@@ -1,6 +1,7 @@
 import { existsSync, realpathSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { generatedKustomization } from '../kustomization/buildkustomization.js';
 import { buildDirectory, KustomizeError, toObjects, toYaml } from '../kustomize/build.js';
 import { KustomizeFsError } from '../kustomize/fs.js';
 import { type Json, stringifyStream } from '../kustomize/yaml.js';
@@ -74,7 +75,9 @@ export const buildCommand: Command = {
     let out: string;
     try {
       const resources = buildDirectory(dir, root, {
-        generateKustomization: values['generate-kustomization'] === true,
+        ...(values['generate-kustomization'] === true
+          ? { missingKustomization: generatedKustomization }
+          : {}),
       });
       out = vars
         ? stringifyStream(substituteObjects(toObjects(resources), vars) as Json[])

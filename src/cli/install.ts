@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { ResourceManager } from '../apply/manager.js';
 import { type Manifest, refOf } from '../kube/dynamic.js';
 import { CoreTypes, objectPath } from '../kube/resource.js';
+import { generatedKustomization } from '../kustomization/buildkustomization.js';
 import { buildDirectory, KustomizeError, toObjects } from '../kustomize/build.js';
 import { KustomizeFsError } from '../kustomize/fs.js';
 import { type Json, stringifyStream } from '../kustomize/yaml.js';
@@ -68,7 +69,7 @@ export function installManifests(root = packageRoot(), crdsOnly = false): Instal
     let objects: Manifest[];
     try {
       objects = toObjects(
-        buildDirectory(join(root, dir), root, { generateKustomization: true }),
+        buildDirectory(join(root, dir), root, { missingKustomization: generatedKustomization }),
       ) as unknown as Manifest[];
     } catch (err) {
       if (err instanceof KustomizeError || err instanceof KustomizeFsError)

@@ -11,6 +11,7 @@ import { build, toObjects } from '../kustomize/build.js';
 import { type FileSystem, RootedFileSystem } from '../kustomize/fs.js';
 import type { JsonObject } from '../kustomize/yaml.js';
 import type { BuildReads } from './buildinputs.js';
+import { generatedKustomization } from './buildkustomization.js';
 import { OverlayFileSystem } from './overlayfs.js';
 import { applyCommonMetadata, overriddenKustomization } from './overrides.js';
 import { redactValues } from './redact.js';
@@ -98,7 +99,7 @@ function buildUnredacted(input: BuildInput): Manifest[] {
     const overrides = overriddenKustomization(base, dir, ks.spec);
     const fs = overrides ? new OverlayFileSystem(base, overrides) : base;
     const resources = build(fs, dir, {
-      generateKustomization: true,
+      missingKustomization: generatedKustomization,
       maxResources: input.maxObjects ?? 20_000,
     });
     objects = toObjects(resources);

@@ -8,9 +8,8 @@ import { parseDocument, stringify } from 'yaml';
 import type { KustomizationSpec } from '../api/kustomization.js';
 import type { FileSystem } from '../kustomize/fs.js';
 import { kustomizationFileNames } from '../kustomize/kustomization.js';
-import { Loader } from '../kustomize/loader.js';
-import { synthesizeKustomization } from '../kustomize/target.js';
 import type { JsonObject } from '../kustomize/yaml.js';
+import { generatedKustomization } from './buildkustomization.js';
 
 export type BuildOverrides = Pick<
   KustomizationSpec,
@@ -64,7 +63,7 @@ export function overriddenKustomization(
     if (doc.errors.length) throw new Error(`${existing}: ${doc.errors[0]!.message}`);
     k = (doc.toJS() ?? {}) as JsonObject;
   } else {
-    k = { ...synthesizeKustomization(new Loader(fs, dir)).k };
+    k = generatedKustomization(fs, dir);
   }
   if (overrides.targetNamespace) k.namespace = overrides.targetNamespace;
   if (overrides.namePrefix) k.namePrefix = overrides.namePrefix;

@@ -2,11 +2,11 @@
 import * as path from 'node:path';
 import { defaultMaxFileBytes, type FileSystem, RootedFileSystem } from './fs.js';
 import { addHashSuffixes } from './generators/hash.js';
-import { findKustomizationFile, loadKustomization } from './kustomization.js';
+import { checkKustomization, findKustomizationFile, loadKustomization } from './kustomization.js';
 import { Loader } from './loader.js';
 import { sortLegacy } from './order.js';
 import { isObject, KustomizeError, type Origin, type Resource } from './resource.js';
-import { accumulateKustomization, synthesizeKustomization } from './target.js';
+import { accumulateKustomization } from './target.js';
 import { fixNameReferences } from './transformers/name-reference.js';
 import { resolveVars } from './transformers/vars.js';
 import { type JsonObject, stringifyOrdered, stringifyStream } from './yaml.js';
@@ -17,10 +17,10 @@ export interface BuildOptions {
   /** Refuse builds producing more objects than this. */
   maxResources?: number;
   /**
-   * For a directory without a kustomization file, generate one over its YAML files and
-   * sub-kustomizations, the way Flux's kustomize-controller does. Off: kustomize's error.
+   * The kustomization to build for a directory without a kustomization file (for example the one
+   * Flux generates). Unset: kustomize's error.
    */
-  generateKustomization?: boolean;
+  missingKustomization?: (fs: FileSystem, dir: string) => JsonObject;
 }
 
 /** Builds the kustomization in dir (absolute, inside fs). Throws KustomizeError on any problem. */
@@ -30,8 +30,8 @@ export function build(fs: FileSystem, dir: string, options: BuildOptions = {}): 
   if (fs.stat(root) !== 'dir') throw new KustomizeError(`${dir}: not a directory`);
   const ldr = new Loader(fs, root);
   const kust =
-    options.generateKustomization && !findKustomizationFile(fs, root)
-      ? synthesizeKustomization(ldr)
+    options.missingKustomization && !findKustomizationFile(fs, root)
+      ? { dir: root, file: undefined, ...checkKustomization(options.missingKustomization(fs, root), root) }
       : loadKustomization(fs, root);
   const ra = accumulateKustomization(ldr, kust, limits);
   addHashSuffixes(ra.resources);

@@ -1,34 +1,22 @@
-// One kustomization: accumulate its resources, bases and components, run its generators and its
-// transformers in kustomize's fixed order (kustomize's KustTarget).
+// One kustomization: accumulate its resources, bases and components, then run its generators and
+// its transformers in kustomize's fixed order (kustomize's KustTarget). Every transformer, from a
+// kustomization field or a `transformers:` entry, runs through the builtin registry
+// (builtins/transformers.ts).
 import * as path from 'node:path';
+import { type Accumulator, emptyAccumulator, noteTransformation, type SortOptions } from './accumulator.js';
+import { fail, str, wrapYaml } from './builtins/common.js';
+import { type FieldConfig, transformerFieldConfigs } from './builtins/fields.js';
+import { builtinTransformers } from './builtins/transformers.js';
 import { crdConfig } from './crds.js';
-import {
-  defaultConfig,
-  emptyConfig,
-  type FieldSpec,
-  mergeConfig,
-  parseConfig,
-  parseFieldSpecs,
-  type TransformerConfig,
-} from './fieldspec.js';
+import { emptyConfig, mergeConfig, parseConfig, parseFieldSpecs } from './fieldspec.js';
 import {
   type GeneratorOptions,
   generate,
   parseGeneratorArgs,
   parseGeneratorOptions,
 } from './generators/generate.js';
-import { addHashSuffixes } from './generators/hash.js';
-import {
-  asStringList,
-  asStringMap,
-  canonicalKeys,
-  checkKustomization,
-  findKustomizationFile,
-  type LoadedKustomization,
-  loadKustomization,
-} from './kustomization.js';
+import { asStringList, canonicalKeys, type LoadedKustomization, loadKustomization } from './kustomization.js';
 import type { Loader } from './loader.js';
-import { parseJsonPatch } from './merge/jsonpatch.js';
 import { loadOpenApi } from './openapi.js';
 import {
   idDisplay,
@@ -38,60 +26,16 @@ import {
   KustomizeError,
   lowerKeys,
   type Origin,
-  parseApiVersion,
-  type ResId,
   Resource,
   sameId,
 } from './resource.js';
-import type { PatchSchemaData } from './schema/types.js';
-import { parseSelector, select } from './selector.js';
-import { transformAnnotations } from './transformers/annotations.js';
-import { type ImageRule, transformImages } from './transformers/images.js';
-import { transformLabels } from './transformers/labels.js';
-import { type RoleBindingSubjectMode, transformNamespace } from './transformers/namespace.js';
-import { applyJson6902 } from './transformers/patch-json6902.js';
-import { applySmPatch, getById, type SmPatch } from './transformers/patch-strategic-merge.js';
-import { transformNameAffix } from './transformers/prefix-suffix.js';
-import { applyReplacements, parseReplacements, type Replacement } from './transformers/replacements.js';
-import { transformReplicas } from './transformers/replicas.js';
-import { transformValueAdd, type ValueAddTarget } from './transformers/value-add.js';
 import { parseVar, type Var } from './transformers/vars.js';
-import { type Json, type JsonObject, parseYamlStream, YamlError } from './yaml.js';
+import { type Json, type JsonObject, parseYamlStream } from './yaml.js';
+
+export { type Accumulator, emptyAccumulator, type SortOptions } from './accumulator.js';
 
 export interface BuildLimits {
   maxResources: number;
-}
-
-export interface Accumulator {
-  resources: Resource[];
-  config: TransformerConfig;
-  vars: Var[];
-  /** Custom OpenAPI schema for strategic merge, from the kustomization's `openapi` field. */
-  schema?: PatchSchemaData;
-  sortOptions?: SortOptions;
-}
-
-export interface SortOptions {
-  order: 'legacy' | 'fifo';
-  orderFirst?: string[];
-  orderLast?: string[];
-}
-
-export function emptyAccumulator(): Accumulator {
-  return { resources: [], config: defaultConfig(), vars: [] };
-}
-
-function fail(where: string, msg: string): never {
-  throw new KustomizeError(`${where}: ${msg}`);
-}
-
-function wrapYaml<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    if (e instanceof YamlError) throw new KustomizeError(e.message);
-    throw e;
-  }
 }
 
 /** Turns parsed YAML documents into resources, expanding `*List` kinds. */
@@ -130,11 +74,6 @@ export function loadResourceFile(ldr: Loader, rel: string): Resource[] {
   const origin: Origin = { path: ldr.relative(file) };
   for (const r of resources) r.origin = origin;
   return resources;
-}
-
-/** Records, for buildMetadata transformerAnnotations, that a transformer ran over every object. */
-function noteTransformation(ra: Accumulator, origin: Origin): void {
-  for (const r of ra.resources) r.transformations.push(origin);
 }
 
 function builtinOrigin(ldr: Loader, w: string, kind: string): Origin {
@@ -199,7 +138,7 @@ function accumulateInto(
     ra.sortOptions = parseSortOptions(k.sortOptions, w);
   accumulateComponents(ra, ldr, asStringList(k.components, `${w}: components`), w, limits);
   runGenerators(ra, ldr, k, w);
-  runTransformers(ra, ldr, k, w, limits);
+  runTransformers(ra, ldr, k, w);
   // kustomize has no builtin validators: every entry is a plugin, and plugins are disabled.
   const validators = asStringList(k.validators, `${w}: validators`);
   if (validators.length > 0) {
@@ -502,249 +441,19 @@ function loadPluginConfigs(ldr: Loader, entries: string[], w: string): { cfg: Js
   return out;
 }
 
-function readPatchText(ldr: Loader, rel: string): string {
-  return ldr.readFile(rel);
-}
-
-function smPatchesFromText(text: string, file: string): SmPatch[] {
-  const docs = wrapYaml(() => parseYamlStream(text, file, true, true));
-  return docs.map((d) => {
-    if (!isObject(d)) fail(file, 'a strategic merge patch must be a map');
-    return { patch: d, where: file };
-  });
-}
-
-function patchId(p: JsonObject, w: string): ResId {
-  const md = isObject(p.metadata) ? p.metadata : {};
-  if (typeof p.kind !== 'string') fail(w, "patch is missing 'kind'");
-  return {
-    ...parseApiVersion(typeof p.apiVersion === 'string' ? p.apiVersion : ''),
-    kind: p.kind,
-    name: typeof md.name === 'string' ? md.name : '',
-    namespace: typeof md.namespace === 'string' ? md.namespace : '',
-  };
-}
-
-function patchesStrategicMerge(ra: Accumulator, ldr: Loader, entries: Json[], w: string): void {
-  if (entries.length === 0) return;
-  const patches: SmPatch[] = [];
-  for (const e of entries) {
-    if (typeof e !== 'string') fail(w, 'patchesStrategicMerge entries must be strings');
-    if (ldr.isFile(e)) patches.push(...smPatchesFromText(readPatchText(ldr, e), ldr.filePath(e)));
-    else if (e.includes('\n') || e.includes(':'))
-      patches.push(...smPatchesFromText(e, `${w} (inline patch)`));
-    else ldr.readFile(e);
-  }
-  if (patches.length === 0) fail(w, `patch appears to be empty; files=${JSON.stringify(entries)}`);
-  for (const p of patches) {
-    const target = getById(ra.resources, patchId(p.patch, p.where), p.where);
-    ra.resources = applySmPatch(ra.resources, new Set([target]), p, ra.schema);
-  }
-}
-
-interface PatchEntry {
-  path?: string;
-  patch?: string;
-  target?: JsonObject | null;
-  options?: JsonObject;
-}
-
-function applyPatchEntry(ra: Accumulator, ldr: Loader, entry: PatchEntry, w: string): void {
-  let text = (entry.patch ?? '').trim();
-  const hasPath = entry.path !== undefined && entry.path !== '';
-  if (text === '' && !hasPath) fail(w, 'must specify one of patch and path in patches entry');
-  if (text !== '' && hasPath) fail(w, "patch and path can't be set at the same time");
-  const file = hasPath ? ldr.filePath(entry.path!) : `${w} (inline patch)`;
-  if (hasPath) text = ldr.readFile(entry.path!);
-  const target = parseSelector(entry.target ?? undefined, w);
-  const docs = wrapYaml(() => parseYamlStream(text, file, true, true));
-  // Like kustomize, a JSON patch is read from the first document only.
-  if (docs.length >= 1 && Array.isArray(docs[0])) {
-    if (!target) fail(w, `must specify a target for JSON patch ${file}`);
-    const ops = parseJsonPatch(docs[0]!, file);
-    applyJson6902(select(ra.resources, target), ops, file);
-    return;
-  }
-  const patches = docs.map((d) => {
-    if (!isObject(d)) fail(file, 'unable to parse SM or JSON patch');
-    const p: SmPatch = { patch: d, where: file };
-    if (entry.options?.allowNameChange === true) p.allowNameChange = true;
-    if (entry.options?.allowKindChange === true) p.allowKindChange = true;
-    return p;
-  });
-  if (patches.length === 0)
-    fail(file, 'patch is empty: it qualifies as neither a strategic merge nor a JSON patch');
-  if (target) {
-    if (patches.length > 1) {
-      fail(
-        w,
-        'Multiple Strategic-Merge Patches in one `patches` entry is not allowed to set `patches.target` field',
-      );
-    }
-    const selected = select(ra.resources, target);
-    ra.resources = applySmPatch(ra.resources, new Set(selected), patches[0]!, ra.schema);
-    return;
-  }
-  // Without a target, each patch names the one object it applies to.
-  for (const p of patches) {
-    const target = getById(ra.resources, patchId(p.patch, file), file);
-    ra.resources = applySmPatch(ra.resources, new Set([target]), p, ra.schema);
-  }
-}
-
-function patchJson6902Entry(ra: Accumulator, ldr: Loader, entry: JsonObject, w: string): void {
-  const target = parseSelector(entry.target, w);
-  if (!target) fail(w, 'patchesJson6902 entry needs a target');
-  let ops: Json;
-  if (typeof entry.path === 'string' && entry.path !== '') {
-    if (entry.patch) fail(w, 'patchesJson6902 entry has both path and patch');
-    const file = ldr.filePath(entry.path);
-    const docs = wrapYaml(() => parseYamlStream(ldr.fs.readFile(file), file));
-    ops = docs[0] ?? null;
-    applyJson6902(select(ra.resources, target), parseJsonPatch(ops, file), file);
-    return;
-  }
-  const inline =
-    typeof entry.patch === 'string' ? entry.patch : typeof entry.jsonOp === 'string' ? entry.jsonOp : '';
-  if (inline.trim() === '') fail(w, 'empty file path and empty jsonOp');
-  const docs = wrapYaml(() => parseYamlStream(inline, `${w} (inline JSON patch)`));
-  applyJson6902(select(ra.resources, target), parseJsonPatch(docs[0] ?? null, w), w);
-}
-
-function imageRule(v: Json, w: string): ImageRule {
-  if (!isObject(v)) fail(w, 'images entries must be maps');
-  const l = lowerKeys(v);
-  const s = (x: Json | undefined) => (x === undefined || x === null ? undefined : String(x));
-  const rule: ImageRule = { name: s(l.name) ?? '' };
-  const newName = s(l.newname);
-  const newTag = s(l.newtag);
-  const digest = s(l.digest);
-  const tagSuffix = s(l.tagsuffix);
-  if (newName) rule.newName = newName;
-  if (newTag) rule.newTag = newTag;
-  if (digest) rule.digest = digest;
-  if (tagSuffix) rule.tagSuffix = tagSuffix;
-  return rule;
-}
-
-function mergeSpecsWith(base: FieldSpec[], extra: FieldSpec[]): FieldSpec[] {
-  const out = [...extra];
-  for (const f of base) {
-    if (
-      !out.some(
-        (x) => x.path === f.path && x.kind === f.kind && x.group === f.group && x.version === f.version,
-      )
-    ) {
-      out.push(f);
-    }
-  }
-  return out;
-}
-
-function runTransformers(ra: Accumulator, ldr: Loader, k: JsonObject, w: string, limits: BuildLimits): void {
-  const tc = ra.config;
-  // 1. patchesStrategicMerge
-  if (Array.isArray(k.patchesStrategicMerge)) patchesStrategicMerge(ra, ldr, k.patchesStrategicMerge, w);
-  // 2. patches
-  if (Array.isArray(k.patches)) {
-    for (const p of k.patches) {
-      if (!isObject(p)) fail(w, 'patches entries must be maps');
-      for (const key of Object.keys(p)) {
-        if (!['path', 'patch', 'target', 'options'].includes(key))
-          fail(w, `unknown field "${key}" in patches entry`);
-      }
-      applyPatchEntry(
-        ra,
-        ldr,
-        {
-          ...(typeof p.path === 'string' ? { path: p.path } : {}),
-          ...(typeof p.patch === 'string' ? { patch: p.patch } : {}),
-          target: isObject(p.target) ? p.target : null,
-          ...(isObject(p.options) ? { options: p.options } : {}),
-        },
-        w,
-      );
-    }
-  }
-  // 3. namespace
-  if (typeof k.namespace === 'string' && k.namespace !== '') {
-    noteTransformation(ra, builtinOrigin(ldr, w, 'NamespaceTransformer'));
-    transformNamespace(ra.resources, { namespace: k.namespace, fieldSpecs: tc.namespace });
-  }
-  // 4. namePrefix, 5. nameSuffix
-  if (typeof k.namePrefix === 'string' && k.namePrefix !== '') {
-    noteTransformation(ra, builtinOrigin(ldr, w, 'PrefixTransformer'));
-    transformNameAffix(ra.resources, { prefix: k.namePrefix, fieldSpecs: tc.namePrefix });
-  }
-  if (typeof k.nameSuffix === 'string' && k.nameSuffix !== '') {
-    noteTransformation(ra, builtinOrigin(ldr, w, 'SuffixTransformer'));
-    transformNameAffix(ra.resources, { suffix: k.nameSuffix, fieldSpecs: tc.nameSuffix });
-  }
-  // 6. labels, then commonLabels
-  if (Array.isArray(k.labels)) {
-    for (const l of k.labels) {
-      if (!isObject(l)) fail(w, 'labels entries must be maps');
-      for (const key of Object.keys(l)) {
-        if (!['pairs', 'includeSelectors', 'includeTemplates', 'fields'].includes(key)) {
-          fail(w, `unknown field "${key}" in labels entry`);
-        }
-      }
-      let specs = mergeSpecsWith(tc.labels, parseFieldSpecs(l.fields, `${w}: labels.fields`));
-      if (l.includeSelectors === true) specs = mergeSpecsWith(tc.commonLabels, specs);
-      else {
-        specs = mergeSpecsWith([{ path: 'metadata/labels', create: true }], specs);
-        if (l.includeTemplates === true) specs = mergeSpecsWith(tc.templateLabels, specs);
-      }
-      transformLabels(ra.resources, { values: asStringMap(l.pairs), fieldSpecs: specs });
-    }
-  }
-  if (isObject(k.commonLabels)) {
-    noteTransformation(ra, builtinOrigin(ldr, w, 'LabelTransformer'));
-    transformLabels(ra.resources, { values: asStringMap(k.commonLabels), fieldSpecs: tc.commonLabels });
-  }
-  // 7. commonAnnotations
-  if (isObject(k.commonAnnotations)) {
-    noteTransformation(ra, builtinOrigin(ldr, w, 'AnnotationsTransformer'));
-    transformAnnotations(ra.resources, {
-      values: asStringMap(k.commonAnnotations),
-      fieldSpecs: tc.commonAnnotations,
-    });
-  }
-  // 8. patchesJson6902
-  if (Array.isArray(k.patchesJson6902)) {
-    for (const p of k.patchesJson6902) {
-      if (!isObject(p)) fail(w, 'patchesJson6902 entries must be maps');
-      patchJson6902Entry(ra, ldr, p, w);
-    }
-  }
-  // 9. replicas
-  if (Array.isArray(k.replicas)) {
-    for (const r of k.replicas) {
-      if (!isObject(r)) fail(w, 'replicas entries must be maps');
-      const count = Number(r.count);
-      if (!Number.isInteger(count)) fail(w, `replicas count for ${String(r.name)} must be an integer`);
-      transformReplicas(ra.resources, { name: String(r.name ?? ''), count }, tc.replicas);
-    }
-  }
-  // 10. images
-  if (Array.isArray(k.images)) {
-    for (const i of k.images) transformImages(ra.resources, imageRule(i, w), tc.images);
-  }
-  // 11. replacements
-  if (Array.isArray(k.replacements)) {
-    const reps: Replacement[] = [];
-    for (const r of k.replacements) reps.push(...parseReplacements(r, ldr, w));
-    applyReplacements(ra.resources, reps, w);
-  }
-  // Then the `transformers` field.
+function runTransformers(ra: Accumulator, ldr: Loader, k: JsonObject, w: string): void {
+  for (const field of transformerFieldConfigs(k, ra.config, w)) runFieldTransformer(ra, ldr, field, w);
   for (const { cfg, file } of loadPluginConfigs(ldr, asStringList(k.transformers, `${w}: transformers`), w)) {
     noteTransformation(ra, pluginOrigin(ldr, cfg, file));
-    runTransformerPlugin(ra, ldr, cfg, w, limits);
+    runTransformerPlugin(ra, ldr, cfg, w);
   }
 }
 
-function str(v: Json | undefined): string {
-  return v === undefined || v === null ? '' : String(v);
+function runFieldTransformer(ra: Accumulator, ldr: Loader, field: FieldConfig, w: string): void {
+  const b = builtinTransformers.get(field.kind)!;
+  if (field.annotated) noteTransformation(ra, builtinOrigin(ldr, w, field.kind));
+  const ctx = { ldr, where: w, fieldSpecs: field.fieldSpecs };
+  b.apply(ra, b.parse(field.cfg, ctx), ctx);
 }
 
 const pluginFields = [
@@ -775,160 +484,21 @@ const pluginFields = [
   'name',
 ];
 
-function runTransformerPlugin(
-  ra: Accumulator,
-  ldr: Loader,
-  rawCfg: JsonObject,
-  w: string,
-  _limits: BuildLimits,
-): void {
+function runTransformerPlugin(ra: Accumulator, ldr: Loader, rawCfg: JsonObject, w: string): void {
   const apiVersion = str(rawCfg.apiVersion);
   const kind = str(rawCfg.kind);
   const cfg = canonicalKeys(rawCfg, pluginFields, w, `${kind} config`, false);
-  const pw = `${w}: ${kind}`;
   if (apiVersion !== 'builtin' && !apiVersion.startsWith('builtin/')) {
     fail(
       w,
       `plugin ${apiVersion}/${kind} is not supported: only builtin transformers can run (plugins are disabled)`,
     );
   }
-  const md = isObject(cfg.metadata) ? cfg.metadata : {};
-  const specs = parseFieldSpecs(cfg.fieldSpecs, pw);
-  switch (kind) {
-    case 'NamespaceTransformer': {
-      const mode = str(cfg.setRoleBindingSubjects) || 'defaultOnly';
-      if (!['defaultOnly', 'allServiceAccounts', 'none'].includes(mode))
-        fail(pw, `invalid setRoleBindingSubjects "${mode}"`);
-      transformNamespace(ra.resources, {
-        namespace: str(md.namespace),
-        fieldSpecs: specs,
-        unsetOnly: cfg.unsetOnly === true,
-        setRoleBindingSubjects: mode as RoleBindingSubjectMode,
-      });
-      return;
-    }
-    case 'PrefixTransformer':
-      transformNameAffix(ra.resources, { prefix: str(cfg.prefix), fieldSpecs: specs });
-      return;
-    case 'SuffixTransformer':
-      transformNameAffix(ra.resources, { suffix: str(cfg.suffix), fieldSpecs: specs });
-      return;
-    case 'PrefixSuffixTransformer':
-      transformNameAffix(ra.resources, {
-        prefix: str(cfg.prefix),
-        suffix: str(cfg.suffix),
-        fieldSpecs: specs,
-      });
-      return;
-    case 'LabelTransformer':
-      transformLabels(ra.resources, { values: asStringMap(cfg.labels), fieldSpecs: specs });
-      return;
-    case 'AnnotationsTransformer':
-      transformAnnotations(ra.resources, { values: asStringMap(cfg.annotations), fieldSpecs: specs });
-      return;
-    case 'ImageTagTransformer':
-      transformImages(ra.resources, imageRule(cfg.imageTag ?? {}, pw), specs);
-      return;
-    case 'ReplicaCountTransformer': {
-      const rep = isObject(cfg.replica) ? cfg.replica : {};
-      transformReplicas(ra.resources, { name: str(rep.name), count: Number(rep.count ?? 0) }, specs);
-      return;
-    }
-    case 'PatchTransformer':
-      applyPatchEntry(
-        ra,
-        ldr,
-        {
-          ...(typeof cfg.path === 'string' ? { path: cfg.path } : {}),
-          ...(typeof cfg.patch === 'string' ? { patch: cfg.patch } : {}),
-          target: isObject(cfg.target) ? cfg.target : null,
-          ...(isObject(cfg.options) ? { options: cfg.options } : {}),
-        },
-        pw,
-      );
-      return;
-    case 'PatchStrategicMergeTransformer': {
-      const paths = Array.isArray(cfg.paths) ? cfg.paths : [];
-      const inline = typeof cfg.patches === 'string' ? cfg.patches : '';
-      if (paths.length === 0 && inline.trim() === '') fail(pw, 'empty file path and empty patch content');
-      const patches: SmPatch[] = [];
-      for (const p of paths)
-        patches.push(...smPatchesFromText(readPatchText(ldr, str(p)), ldr.filePath(str(p))));
-      if (inline.trim() !== '') patches.push(...smPatchesFromText(inline, `${pw} (inline patch)`));
-      if (patches.length === 0) fail(pw, 'patch appears to be empty');
-      for (const p of patches) {
-        const target = getById(ra.resources, patchId(p.patch, p.where), p.where);
-        ra.resources = applySmPatch(ra.resources, new Set([target]), p, ra.schema);
-      }
-      return;
-    }
-    case 'PatchJson6902Transformer': {
-      const hasPath = typeof cfg.path === 'string' && cfg.path !== '';
-      const hasOp = typeof cfg.jsonOp === 'string' && cfg.jsonOp.trim() !== '';
-      if (hasPath && hasOp) fail(pw, 'must specify either path or jsonOp, not both');
-      if (!hasPath && !hasOp) fail(pw, 'empty file path and empty jsonOp');
-      patchJson6902Entry(ra, ldr, cfg, pw);
-      return;
-    }
-    case 'ReplacementTransformer': {
-      const reps: Replacement[] = [];
-      for (const r of Array.isArray(cfg.replacements) ? cfg.replacements : [])
-        reps.push(...parseReplacements(r, ldr, pw));
-      applyReplacements(ra.resources, reps, pw);
-      return;
-    }
-    case 'ValueAddTransformer': {
-      const value = str(cfg.value).trim() || path.posix.basename(ldr.dir);
-      const rawTargets: Json[] = Array.isArray(cfg.targets) ? [...cfg.targets] : [];
-      if (typeof cfg.targetFilePath === 'string' && cfg.targetFilePath) {
-        const file = ldr.filePath(cfg.targetFilePath);
-        const doc = wrapYaml(() => parseYamlStream(ldr.fs.readFile(file), file))[0];
-        const t = lowerKeys(doc ?? {}).targets;
-        if (Array.isArray(t)) rawTargets.push(...t);
-      }
-      if (rawTargets.length === 0) fail(pw, 'must specify at least one target');
-      const targets: ValueAddTarget[] = rawTargets.map((t) => {
-        const l = lowerKeys(t);
-        const fieldPath = str(l.fieldpath);
-        if (!fieldPath) fail(pw, 'fieldPath cannot be empty');
-        const target: ValueAddTarget = { fieldPath, filePathPosition: Number(l.filepathposition ?? 0) };
-        const sel = parseSelector(l.selector ?? undefined, pw);
-        if (sel) target.selector = sel;
-        return target;
-      });
-      transformValueAdd(ra.resources, value, targets);
-      return;
-    }
-    case 'HashTransformer':
-      // Hashes the generated objects that want a suffix now instead of at the end of the build.
-      addHashSuffixes(ra.resources);
-      return;
-    default:
-      fail(w, `unsupported builtin transformer ${kind}`);
-  }
-}
-
-/** For a directory without a kustomization file: Flux's generated kustomization. */
-export function synthesizeKustomization(ldr: Loader): LoadedKustomization {
-  const resources: string[] = [];
-  const walk = (dir: string) => {
-    for (const name of ldr.fs.readDir(dir)) {
-      const p = path.posix.join(dir, name);
-      const kind = ldr.fs.stat(p);
-      if (kind === 'dir') {
-        if (findKustomizationFile(ldr.fs, p)) resources.push(path.posix.relative(ldr.dir, p));
-        else walk(p);
-      } else if (kind === 'file' && /\.ya?ml$/.test(name)) {
-        resources.push(path.posix.relative(ldr.dir, p));
-      }
-    }
-  };
-  walk(ldr.dir);
-  const k: JsonObject =
-    resources.length > 0
-      ? { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources }
-      : { namespace: '_placeholder' };
-  return { dir: ldr.dir, file: undefined, ...checkKustomization(k, ldr.dir) };
+  const pw = `${w}: ${kind}`;
+  const ctx = { ldr, where: pw, fieldSpecs: parseFieldSpecs(cfg.fieldSpecs, pw) };
+  const b = builtinTransformers.get(kind);
+  if (!b) fail(w, `unsupported builtin transformer ${kind}`);
+  b.apply(ra, b.parse(cfg, ctx), ctx);
 }
 
 export { emptyConfig };

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { generatedKustomization } from '../../src/kustomization/buildkustomization.js';
 import { build } from '../../src/kustomize/build.js';
 import { MemoryFileSystem } from '../../src/kustomize/fs.js';
 import { buildTree, buildYaml } from './helpers.js';
@@ -85,7 +86,9 @@ describe('build', () => {
       '/app/sub/cm.yaml': cm('y'),
     };
     assert.throws(() => buildTree(files), /unable to find one of 'kustomization.yaml'/);
-    const objs = build(new MemoryFileSystem(files), '/app', { generateKustomization: true });
+    const objs = build(new MemoryFileSystem(files), '/app', {
+      missingKustomization: generatedKustomization,
+    });
     assert.deepEqual(objs.map((r) => r.name).sort(), ['x', 'y']);
   });
 
