@@ -47,7 +47,6 @@ function gitTop(dir: string): string | undefined {
 
 export const buildCommand: Command = {
   name: 'build',
-  summary: 'Build a kustomization directory and print the resulting YAML',
   usage,
   async run(argv: string[]) {
     const { values, positionals } = parseArgs({

@@ -147,7 +147,6 @@ const MARK: Record<Level, string> = { ok: '✔', warning: '⚠', failure: '✗' 
 
 export const checkCommand: Command = {
   name: 'check',
-  summary: 'Check the cluster: CRDs, stored versions, controller and leader, Flux controllers',
   usage: `Check that Mooring can run, and runs, on the cluster: its CRDs are installed and serve and
 store v1, no object is still stored in an older version (v1beta2), the controller's Deployment is
 available and a replica holds the leader-election Lease, and Flux's source-controller and

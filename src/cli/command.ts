@@ -1,7 +1,6 @@
 /** One `mooring` subcommand: a file under src/cli/ exports one of these. */
 export interface Command {
   name: string;
-  summary: string;
   usage: string;
   /** Returns the process exit code. Throwing a CliError prints its message as one line. */
   run(argv: string[]): Promise<number>;

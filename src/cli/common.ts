@@ -19,10 +19,10 @@ import {
 import type { Condition } from '../api/meta.js';
 import { KubeClient } from '../kube/client.js';
 import { contextNamespace, loadKubeConfig } from '../kube/config.js';
-import { ApiError, TransportError } from '../kube/errors.js';
 import type { KubeConfig } from '../kube/kubeconfig.js';
 import type { ResourceType } from '../kube/resource.js';
 import { CliError } from './command.js';
+import { describeError } from './errors.js';
 import type { FlagSpecs } from './flags.js';
 
 /** --kubeconfig, --context and -n: every command that talks to the cluster takes these. */
@@ -92,26 +92,6 @@ export async function withSession<T>(
 
 const firstLine = (err: unknown): string =>
   (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
-
-/**
- * Turns an API or network failure into the one line a user should read: where the cluster is when
- * it cannot be reached, the server's own words otherwise. CliErrors pass through.
- */
-export function describeError(err: unknown, session?: Pick<Session, 'client'>): Error {
-  if (err instanceof CliError) return err;
-  if (err instanceof TransportError) {
-    const cause = err.message.replace(/^[A-Z]+ \S+: /, '');
-    const where = session ? ` at ${session.client.server.origin}` : '';
-    return new CliError(`cannot reach the Kubernetes API${where}: ${cause}`);
-  }
-  if (err instanceof ApiError) {
-    if (err.code === 401)
-      return new CliError(`the cluster refused our credentials (401 Unauthorized): ${err.message}`);
-    if (err.code === 403) return new CliError(`forbidden: ${err.message}`);
-    return new CliError(err.message);
-  }
-  return err instanceof Error ? err : new Error(String(err));
-}
 
 // ---- Kinds ----------------------------------------------------------------------------------
 

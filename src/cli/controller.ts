@@ -211,7 +211,6 @@ function validate(cfg: ControllerConfig): void {
 
 export const controllerCommand: Command = {
   name: 'controller',
-  summary: 'Run the GitRepository and Kustomization controllers',
   usage: `Run the Mooring controllers (source and kustomize) against a cluster.
 
 Usage: mooring controller [flags]

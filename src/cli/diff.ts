@@ -24,7 +24,6 @@ import { addKeyFiles, emptyKeyring, type Keyring, KeyringError } from '../sops/i
 import { CliError, type Command } from './command.js';
 import {
   connectionFlags,
-  describeError,
   GitRepositoryKind,
   KustomizationKind,
   parseKind,
@@ -43,6 +42,7 @@ import {
   toText,
   verdict,
 } from './diffreport.js';
+import { describeError } from './errors.js';
 import { type FlagSpecs, flagsHelp, parseFlags } from './flags.js';
 import { normalizeRepoUrl, offlineDiff, remoteUrls } from './fleet.js';
 import { getObject } from './reconcile.js';
@@ -394,7 +394,6 @@ const asError = (err: unknown): CliError => {
 
 export const diffCommand: Command = {
   name: 'diff',
-  summary: 'Show what merging a branch would change: one Kustomization, all of them, or offline',
   usage: `Show what merging a branch would do, before it lands.
 
 Usage: mooring diff kustomization NAME --path DIR [flags]   one Kustomization, DIR as spec.path

@@ -72,7 +72,6 @@ export function tableOf(
 
 export const getCommand: Command = {
   name: 'get',
-  summary: 'List GitRepositories or Kustomizations with their revision and readiness',
   usage: `List sources (GitRepositories) or Kustomizations: name, revision (fetched or applied),
 suspended, ready, the Ready condition's message, and age.
 

@@ -182,7 +182,6 @@ function printExisting(secret: Secret): void {
 
 export const identityCommand: Command = {
   name: 'identity',
-  summary: 'Create (or show) the SSH deploy key a GitRepository uses',
   usage: `Make sure Secret NAME holds an SSH deploy key for a GitRepository and print its public key,
 to be added to the Git host as a (read-only) deploy key.
 

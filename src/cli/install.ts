@@ -108,7 +108,6 @@ async function waitEstablished(s: Session, names: string[], timeoutMs: number): 
 
 export const installCommand: Command = {
   name: 'install',
-  summary: 'Install the CRDs and the controller on a cluster, or print them',
   usage: `Install Mooring: the GitRepository and Kustomization CRDs (crds/) and the controller
 manifests (config/default), built with Mooring's kustomize engine and applied server-side with
 field manager "mooring"; waits until the CRDs are Established. Running it again upgrades in place.

@@ -1,42 +1,7 @@
 #!/usr/bin/env node
-import { buildCommand } from './build.js';
-import { checkCommand } from './check.js';
-import { CliError, type Command, wantsHelp } from './command.js';
-import { describeError } from './common.js';
-import { diffCommand } from './diff.js';
-import { getCommand } from './get.js';
-import { identityCommand } from './identity.js';
-import { installCommand } from './install.js';
-import { resumeCommand, suspendCommand } from './suspend.js';
-import { syncCommand } from './sync.js';
-import { uiCommand } from './ui.js';
-import { versionCommand } from './version.js';
-
-// The controller pulls in the whole runtime (seconds to load): only when it is the command run.
-const controllerCommand: Command = {
-  name: 'controller',
-  summary: 'Run the GitRepository and Kustomization controllers',
-  usage: '',
-  async run(argv) {
-    const { controllerCommand: real } = await import('./controller.js');
-    return real.run(argv);
-  },
-};
-
-const commands: Command[] = [
-  controllerCommand,
-  identityCommand,
-  syncCommand,
-  getCommand,
-  buildCommand,
-  diffCommand,
-  suspendCommand,
-  resumeCommand,
-  uiCommand,
-  installCommand,
-  checkCommand,
-  versionCommand,
-];
+import { CliError, wantsHelp } from './command.js';
+import { commands } from './commands.js';
+import { describeError } from './errors.js';
 
 function printHelp(): void {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -52,9 +17,10 @@ async function main(argv: string[]): Promise<number> {
     printHelp();
     return 0;
   }
-  if (name === '--version') return versionCommand.run([]);
-  const command = commands.find((c) => c.name === name);
-  if (!command) throw new CliError(`unknown command "${name}"; run 'mooring --help' for the list`, 2);
+  const entry = commands.find((c) => c.name === (name === '--version' ? 'version' : name));
+  if (!entry) throw new CliError(`unknown command "${name}"; run 'mooring --help' for the list`, 2);
+  const command = await entry.load();
+  if (name === '--version') return command.run([]);
   if (wantsHelp(rest) && command.name !== 'controller') {
     console.log(command.usage);
     return 0;

@@ -31,7 +31,6 @@ const resumeFlags = {
 
 export const suspendCommand: Command = {
   name: 'suspend',
-  summary: 'Stop reconciling a GitRepository or Kustomization',
   usage: `Suspend an object: the controller stops reconciling it (no fetch, no apply, no drift
 correction, no prune) until it is resumed. Sets spec.suspend: true.
 
@@ -64,7 +63,6 @@ ${flagsHelp(suspendFlags)}`,
 
 export const resumeCommand: Command = {
   name: 'resume',
-  summary: 'Resume a suspended GitRepository or Kustomization and wait for it to reconcile',
   usage: `Resume a suspended object: sets spec.suspend: false and requests a reconcile in the same
 patch, then waits until the controller handled it (unless --wait=false) and prints the revision.
 

@@ -37,7 +37,6 @@ const flags = {
 
 export const syncCommand: Command = {
   name: 'sync',
-  summary: 'Reconcile a GitRepository or Kustomization now and wait for the result',
   usage: `Ask the controller to reconcile an object now (annotation reconcile.fluxcd.io/requestedAt,
 as 'flux reconcile' does), wait until it has been handled, and print the revision fetched or
 applied. Progress is shown while waiting: a spinner on a terminal, plain lines otherwise.

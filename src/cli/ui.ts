@@ -1,7 +1,8 @@
 // `mooring ui`: a local web page over the cluster, with the user's own kubeconfig (the server is
 // only loaded when this command runs; see src/ui/).
 import { CliError, type Command } from './command.js';
-import { connectionFlags, describeError, withSession } from './common.js';
+import { connectionFlags, withSession } from './common.js';
+import { describeError } from './errors.js';
 import { type FlagSpecs, flagsHelp, parseFlags } from './flags.js';
 
 const flags = {
@@ -33,7 +34,6 @@ const flags = {
 
 export const uiCommand: Command = {
   name: 'ui',
-  summary: 'Serve a live web view of sources, Kustomizations, their objects and drift',
   usage: `Run a local web server that shows GitRepositories and Kustomizations (status, revision,
 graph, inventory health, events, history and drift) and lets you sync, suspend and resume them.
 It talks to the cluster with your kubeconfig, like kubectl: what you see and do is what your RBAC

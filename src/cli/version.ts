@@ -10,7 +10,6 @@ export function mooringVersion(): string {
 
 export const versionCommand: Command = {
   name: 'version',
-  summary: 'Print the Mooring version',
   usage: 'mooring version',
   async run() {
     console.log(`mooring ${mooringVersion()} (node ${process.version})`);
