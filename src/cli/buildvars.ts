@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { collectVars, substitute } from '../kustomization/substitute.js';
-import type { JsonObject } from '../kustomize/yaml.js';
+import type { JsonObject } from '../kustomize/yaml-types.js';
 import { CliError } from './command.js';
 
 /** `KEY=VALUE` (the value may hold `=`); a usage error otherwise. */

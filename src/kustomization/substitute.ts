@@ -23,7 +23,8 @@
 // from Secrets, so an error never quotes the substituted text: it names the object, the position
 // and the variable whose value is there (see `describeYamlError`).
 import { parseDocument, type Tags, visit, type YAMLError } from 'yaml';
-import { type Json, stringifyDocument } from '../kustomize/yaml.js';
+import type { Json } from '../kustomize/yaml-types.js';
+import { stringifyDocument } from '../kustomize/yaml-write.js';
 
 export const SUBSTITUTE_KEY = 'kustomize.toolkit.fluxcd.io/substitute';
 export const SUBSTITUTE_DISABLED = 'disabled';

@@ -9,7 +9,7 @@ import { envsubst, SubstitutionError, substitute } from '../../src/kustomization
 import { build, toYaml } from '../../src/kustomize/build.js';
 import { KustomizeFsError, MemoryFileSystem } from '../../src/kustomize/fs.js';
 import { KustomizeError } from '../../src/kustomize/resource.js';
-import { parseYamlStream, YamlError } from '../../src/kustomize/yaml.js';
+import { parseYamlStream, YamlError } from '../../src/kustomize/yaml-read.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261125);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 400);
