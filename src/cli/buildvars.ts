@@ -3,7 +3,8 @@
 // values over all of them) and Flux's substitution (strict: an unset variable without default fails).
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { collectVars, substitute } from '../kustomization/substitute.js';
+import { substitute } from '../kustomization/substitute.js';
+import { collectVars } from '../kustomization/substitute-from.js';
 import type { JsonObject } from '../kustomize/yaml-types.js';
 import { CliError } from './command.js';
 

@@ -9,7 +9,7 @@ import { errorMessage } from '../runtime/logger.js';
 import type { ApplyTarget, ClientFactory } from './clients.js';
 import type { KeyFiles } from './decrypt.js';
 import { StepError } from './outcome.js';
-import { collectVars } from './substitute.js';
+import { collectVars } from './substitute-from.js';
 
 export interface SpecReferencesDeps {
   client: KubeClient;

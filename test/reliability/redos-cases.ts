@@ -3,7 +3,7 @@
 import { parseKind } from '../../src/cli/common.js';
 import { tableOf } from '../../src/cli/get.js';
 import type { FluxObject } from '../../src/cli/reconcile.js';
-import { envsubst } from '../../src/kustomization/substitute.js';
+import { envsubst } from '../../src/kustomization/envsubst.js';
 import { build } from '../../src/kustomize/build.js';
 import { MemoryFileSystem } from '../../src/kustomize/fs.js';
 import type { JsonObject } from '../../src/kustomize/yaml-types.js';
