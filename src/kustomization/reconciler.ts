@@ -1,7 +1,7 @@
 // Kustomization reconciler, shaped like Flux's kustomize-controller: bookkeeping once (finalizer,
 // suspend, one status patch at the end), then a pipeline that reads top to bottom — validate →
 // source → dependencies → fetch → plan the build → apply → prune → health — where each step fails
-// with a typed StepError carrying Flux's condition reason, and one `summarize` turns the outcome
+// with a typed KustomizationStepError carrying Flux's condition reason, and one `summarize` turns the outcome
 // into status, events and the requeue. The plan (plan.ts) skips the apply, and even the build, when
 // a new revision leaves the manifests as they were; what passes remember lives in the memo (memo.ts).
 import { ConditionType, KustomizationReason, markReconciling, markUnknown } from '../api/conditions.js';
@@ -36,7 +36,7 @@ import { DecryptionError } from './decrypt.js';
 import { unreadyDependency } from './dependencies.js';
 import { healthTargets } from './healthtargets.js';
 import type { ReconcileMemo } from './memo.js';
-import { type Outcome, StepError } from './outcome.js';
+import { KustomizationStepError, type Outcome } from './outcome.js';
 import { planBuild, shortCutBase, unchangedOutcome, varsDigestOf } from './plan.js';
 import { DeferredProgress, PROGRESS_DELAY_MS } from './progress.js';
 import { redactValues } from './redact.js';
@@ -226,10 +226,13 @@ export class KustomizationReconciler {
         tree.release();
       }
     } catch (err) {
-      let error = err instanceof StepError ? err : new StepError('ReconciliationFailed', errorMessage(err));
+      let error =
+        err instanceof KustomizationStepError
+          ? err
+          : new KustomizationStepError('ReconciliationFailed', errorMessage(err));
       // Substituted values (often from Secrets) never reach status, events or logs, whoever echoed them.
       const redacted = vars ? redactValues(error.message, Object.values(vars)) : error.message;
-      if (redacted !== error.message) error = new StepError(error.reason, redacted, error.opts);
+      if (redacted !== error.message) error = new KustomizationStepError(error.reason, redacted, error.opts);
       return { kind: 'failed', error, revision };
     }
   }
@@ -278,11 +281,11 @@ export class KustomizationReconciler {
     const ns = sourceNamespace(obj);
     const id = `${ref.kind}/${ns}/${ref.name}`;
     const source = this.deps.sources.get(`${ns}/${ref.name}`);
-    if (!source) throw new StepError('ArtifactFailed', `Source '${id}' not found`);
+    if (!source) throw new KustomizationStepError('ArtifactFailed', `Source '${id}' not found`);
     const artifact = source.status?.artifact;
     if (!artifact) {
       const retry = this.deps.options.requeueDependencyMs;
-      throw new StepError(
+      throw new KustomizationStepError(
         'ArtifactFailed',
         `Source artifact not found, retrying in ${formatDuration(retry)}`,
         {
@@ -298,7 +301,7 @@ export class KustomizationReconciler {
     const lookup = (ns: string, name: string) => this.deps.kustomizations.get(`${ns}/${name}`);
     const unready = unreadyDependency(obj, lookup, revision);
     if (unready) {
-      throw new StepError(
+      throw new KustomizationStepError(
         'DependencyNotReady',
         `Dependencies do not meet ready condition (${unready}), retrying in ${formatDuration(this.deps.options.requeueDependencyMs)}`,
         {
@@ -314,9 +317,13 @@ export class KustomizationReconciler {
       return await this.artifacts.acquire(artifact.url, artifact.digest, signal);
     } catch (err) {
       const notFound = (err as { reason?: string }).reason === 'ArtifactNotFound';
-      throw new StepError('ArtifactFailed', `failed to download artifact, error: ${errorMessage(err)}`, {
-        ...(notFound ? { retryAfterMs: this.deps.options.requeueDependencyMs } : {}),
-      });
+      throw new KustomizationStepError(
+        'ArtifactFailed',
+        `failed to download artifact, error: ${errorMessage(err)}`,
+        {
+          ...(notFound ? { retryAfterMs: this.deps.options.requeueDependencyMs } : {}),
+        },
+      );
     }
   }
 
@@ -343,10 +350,10 @@ export class KustomizationReconciler {
       );
     } catch (err) {
       if (err instanceof DecryptionError) {
-        throw new StepError('DecryptionFailed', err.message, { stalled: err.stalled });
+        throw new KustomizationStepError('DecryptionFailed', err.message, { stalled: err.stalled });
       }
-      if (err instanceof BuildError) throw new StepError(err.reason, err.message);
-      throw new StepError('BuildFailed', errorMessage(err));
+      if (err instanceof BuildError) throw new KustomizationStepError(err.reason, err.message);
+      throw new KustomizationStepError('BuildFailed', errorMessage(err));
     }
   }
 
