@@ -12,6 +12,7 @@ import {
   getDeletionPolicy,
   getTimeout,
   type Kustomization,
+  KustomizationType,
   sourceNamespace,
 } from '../api/kustomization.js';
 import { type Artifact, FINALIZER } from '../api/meta.js';
@@ -43,14 +44,6 @@ import { redactValues } from './redact.js';
 import { SpecReferences } from './references.js';
 import { type PassEvent, summarize, summarizeSuspended, type Verdict } from './summarize.js';
 import { validateSpec } from './validate.js';
-
-export const KustomizationType: ResourceType = {
-  group: 'kustomize.toolkit.fluxcd.io',
-  version: 'v1',
-  kind: 'Kustomization',
-  plural: 'kustomizations',
-  namespaced: true,
-};
 
 const REVISION_ANNOTATION = 'kustomize.toolkit.fluxcd.io/revision';
 

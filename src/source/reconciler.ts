@@ -19,6 +19,7 @@ import {
 } from '../api/conditions.js';
 import {
   type GitRepository,
+  GitRepositoryType,
   getRequeueAfter,
   getTimeout,
   getVerificationMode,
@@ -55,14 +56,6 @@ import { IncludeError, type IncludeMount, includedTree } from './include.js';
 import type { Storage } from './storage.js';
 import type { SourceTree } from './tree.js';
 import { VerificationError, verificationKeysFromSecret, verifySignature } from './verify.js';
-
-export const GitRepositoryType: ResourceType = {
-  group: 'source.toolkit.fluxcd.io',
-  version: 'v1',
-  kind: 'GitRepository',
-  plural: 'gitrepositories',
-  namespaced: true,
-};
 
 const REVISION_ANNOTATION = 'source.toolkit.fluxcd.io/revision';
 const DIGEST_ANNOTATION = 'source.toolkit.fluxcd.io/digest';
