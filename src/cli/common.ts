@@ -4,20 +4,8 @@
 import { stringify } from 'yaml';
 import { getCondition } from '../api/conditions.js';
 import { InvalidDurationError, parseDuration } from '../api/duration.js';
-import {
-  GITREPOSITORY_GROUP,
-  GITREPOSITORY_KIND,
-  GITREPOSITORY_PLURAL,
-  GITREPOSITORY_VERSION,
-  GitRepositoryType,
-} from '../api/gitrepository.js';
-import {
-  KUSTOMIZATION_GROUP,
-  KUSTOMIZATION_KIND,
-  KUSTOMIZATION_PLURAL,
-  KUSTOMIZATION_VERSION,
-  KustomizationType,
-} from '../api/kustomization.js';
+import { GitRepositoryType } from '../api/gitrepository.js';
+import { KustomizationType } from '../api/kustomization.js';
 import type { Condition } from '../api/meta.js';
 import { KubeClient } from '../kube/client.js';
 import { contextNamespace, loadKubeConfig } from '../kube/config.js';

@@ -1,9 +1,10 @@
 // Kustomization reconciler, shaped like Flux's kustomize-controller: bookkeeping once (finalizer,
 // suspend, one status patch at the end), then a pipeline that reads top to bottom — validate →
 // source → dependencies → fetch → plan the build → apply → prune → health — where each step fails
-// with a typed KustomizationStepError carrying Flux's condition reason, and one `summarize` turns the outcome
-// into status, events and the requeue. The plan (plan.ts) skips the apply, and even the build, when
-// a new revision leaves the manifests as they were; what passes remember lives in the memo (memo.ts).
+// with a typed KustomizationStepError carrying Flux's condition reason, and one `summarize` turns
+// the outcome into status, events and the requeue. The plan (plan.ts) skips the apply, and even
+// the build, when a new revision leaves the manifests as they were; what passes remember lives in
+// the memo (memo.ts).
 import { ConditionType, KustomizationReason, markReconciling, markUnknown } from '../api/conditions.js';
 import { formatDuration } from '../api/duration.js';
 import type { GitRepository } from '../api/gitrepository.js';
@@ -20,7 +21,6 @@ import { entryRef } from '../apply/inventory.js';
 import { ownerLabelsFor, ResourceManager } from '../apply/manager.js';
 import type { KubeClient } from '../kube/client.js';
 import { formatRef, type ObjectRef } from '../kube/dynamic.js';
-import type { ResourceType } from '../kube/resource.js';
 import type { ReconcileRequest, ReconcileResult } from '../runtime/controller.js';
 import type { EventRecorder } from '../runtime/events.js';
 import { addFinalizer, removeFinalizer } from '../runtime/finalizers.js';

@@ -31,7 +31,7 @@ import { type Artifact, FINALIZER, reconcileRequestedAt } from '../api/meta.js';
 import { gitRepositoryRefusal } from '../api/refusals.js';
 import type { KubeClient } from '../kube/client.js';
 import { isNotFound } from '../kube/errors.js';
-import { CoreTypes, objectPath, type ResourceType } from '../kube/resource.js';
+import { CoreTypes, objectPath } from '../kube/resource.js';
 import { DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES, extractArchive } from '../kustomization/fetch.js';
 import type { ReconcileRequest, ReconcileResult } from '../runtime/controller.js';
 import type { EventRecorder } from '../runtime/events.js';

@@ -5,7 +5,7 @@
 import { GitRepositoryType } from '../api/gitrepository.js';
 import { KustomizationType } from '../api/kustomization.js';
 import type { KubeClient } from '../kube/client.js';
-import type { KubeObject, ResourceType } from '../kube/resource.js';
+import type { KubeObject } from '../kube/resource.js';
 import { CoreTypes } from '../kube/resource.js';
 import { Informer, type InformerEvent } from '../runtime/informer.js';
 import type { Logger } from '../runtime/logger.js';
