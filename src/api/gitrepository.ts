@@ -175,3 +175,12 @@ export function revisionDigest(revision: Revision): string {
 export function artifactPath(namespace: string, name: string, sha: string): string {
   return `${GITREPOSITORY_KIND.toLowerCase()}/${namespace}/${name}/${sha}.tar.gz`;
 }
+
+/** The GitRepository resource, for the kube client, informers and controllers (a `ResourceType`). */
+export const GitRepositoryType = {
+  group: GITREPOSITORY_GROUP,
+  version: GITREPOSITORY_VERSION,
+  kind: GITREPOSITORY_KIND,
+  plural: GITREPOSITORY_PLURAL,
+  namespaced: true,
+} as const;

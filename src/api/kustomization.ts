@@ -265,3 +265,12 @@ export function parseInventoryId(id: string): ObjectIdentity {
   if (!obj.name || !obj.kind) throw new Error(`invalid inventory id ${JSON.stringify(id)}`);
   return obj;
 }
+
+/** The Kustomization resource, for the kube client, informers and controllers (a `ResourceType`). */
+export const KustomizationType = {
+  group: KUSTOMIZATION_GROUP,
+  version: KUSTOMIZATION_VERSION,
+  kind: KUSTOMIZATION_KIND,
+  plural: KUSTOMIZATION_PLURAL,
+  namespaced: true,
+} as const;

@@ -3,8 +3,9 @@
 // values over all of them) and Flux's substitution (strict: an unset variable without default fails).
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { collectVars, substitute } from '../kustomization/substitute.js';
-import type { JsonObject } from '../kustomize/yaml.js';
+import { substitute } from '../kustomization/substitute.js';
+import { collectVars } from '../kustomization/substitute-from.js';
+import type { JsonObject } from '../kustomize/yaml-types.js';
 import { CliError } from './command.js';
 
 /** `KEY=VALUE` (the value may hold `=`); a usage error otherwise. */

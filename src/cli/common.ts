@@ -4,18 +4,8 @@
 import { stringify } from 'yaml';
 import { getCondition } from '../api/conditions.js';
 import { InvalidDurationError, parseDuration } from '../api/duration.js';
-import {
-  GITREPOSITORY_GROUP,
-  GITREPOSITORY_KIND,
-  GITREPOSITORY_PLURAL,
-  GITREPOSITORY_VERSION,
-} from '../api/gitrepository.js';
-import {
-  KUSTOMIZATION_GROUP,
-  KUSTOMIZATION_KIND,
-  KUSTOMIZATION_PLURAL,
-  KUSTOMIZATION_VERSION,
-} from '../api/kustomization.js';
+import { GitRepositoryType } from '../api/gitrepository.js';
+import { KustomizationType } from '../api/kustomization.js';
 import type { Condition } from '../api/meta.js';
 import { KubeClient } from '../kube/client.js';
 import { contextNamespace, loadKubeConfig } from '../kube/config.js';
@@ -102,23 +92,6 @@ export interface KindInfo {
   /** Lower-case singular used in suggested commands. */
   word: string;
 }
-
-// Built from the API constants rather than imported from the reconcilers, so that a CLI command
-// does not load the controllers (and their dependencies) just to name a kind.
-const GitRepositoryType: ResourceType = {
-  group: GITREPOSITORY_GROUP,
-  version: GITREPOSITORY_VERSION,
-  kind: GITREPOSITORY_KIND,
-  plural: GITREPOSITORY_PLURAL,
-  namespaced: true,
-};
-const KustomizationType: ResourceType = {
-  group: KUSTOMIZATION_GROUP,
-  version: KUSTOMIZATION_VERSION,
-  kind: KUSTOMIZATION_KIND,
-  plural: KUSTOMIZATION_PLURAL,
-  namespaced: true,
-};
 
 export const GitRepositoryKind: KindInfo = {
   type: GitRepositoryType,

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { parseDuration } from '../api/duration.js';
 import type { GitRepository } from '../api/gitrepository.js';
+import { GitRepositoryType } from '../api/gitrepository.js';
 import { loadKubeConfig } from '../kube/config.js';
 import { DEFAULT_BUILD_MEMORY_MB, defaultBuildWorkers } from '../kustomization/buildpool.js';
 import { setupKustomizeController } from '../kustomization/setup.js';
@@ -8,7 +9,6 @@ import { createLogger, errorMessage, type LogEncoding, type LogLevel } from '../
 import { Manager } from '../runtime/manager.js';
 import { parseEventsAddr } from '../runtime/notify.js';
 import type { GitBackendFlag } from '../source/git/backend.js';
-import { GitRepositoryType } from '../source/reconciler.js';
 import { setupSourceController } from '../source/setup.js';
 import { advertisedAddress } from '../source/storage.js';
 import { WebhookReceiver } from '../webhook/receiver.js';

@@ -19,7 +19,7 @@ import { isNotFound } from '../kube/errors.js';
 import { CoreTypes, collectionPath, type ObjectList, objectPath } from '../kube/resource.js';
 import { BuildError } from '../kustomization/build.js';
 import { buildManifestsDecrypting, DecryptionError } from '../kustomization/decrypt.js';
-import { collectVars } from '../kustomization/substitute.js';
+import { collectVars } from '../kustomization/substitute-from.js';
 import { addKeyFiles, emptyKeyring, type Keyring, KeyringError } from '../sops/index.js';
 import { CliError, type Command } from './command.js';
 import {

@@ -1,7 +1,7 @@
 // How `mooring diff` shows an object: Secrets masked, and what drift detection compares.
 import type { Manifest } from '../kube/dynamic.js';
-import type { Json } from '../kustomize/yaml.js';
-import { stringifyDocument } from '../kustomize/yaml.js';
+import type { Json } from '../kustomize/yaml-types.js';
+import { stringifyDocument } from '../kustomize/yaml-write.js';
 
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 

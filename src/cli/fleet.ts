@@ -12,8 +12,8 @@ import { inventoryId } from '../apply/inventory.js';
 import { formatRef, type Manifest, refOf } from '../kube/dynamic.js';
 import { BuildError, buildManifests } from '../kustomization/build.js';
 import { substitute } from '../kustomization/substitute.js';
-import type { JsonObject } from '../kustomize/yaml.js';
-import { parseYamlStream } from '../kustomize/yaml.js';
+import { parseYamlStream } from '../kustomize/yaml-read.js';
+import type { JsonObject } from '../kustomize/yaml-types.js';
 import { CliError } from './command.js';
 import { renderForDiff } from './diffrender.js';
 import {

@@ -9,7 +9,7 @@ import type { Kustomization } from '../api/kustomization.js';
 import type { Manifest } from '../kube/dynamic.js';
 import { build, toObjects } from '../kustomize/build.js';
 import { type FileSystem, RootedFileSystem } from '../kustomize/fs.js';
-import type { JsonObject } from '../kustomize/yaml.js';
+import type { JsonObject } from '../kustomize/yaml-types.js';
 import type { BuildReads } from './buildinputs.js';
 import { generatedKustomization } from './buildkustomization.js';
 import { OverlayFileSystem } from './overlayfs.js';

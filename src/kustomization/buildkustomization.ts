@@ -4,7 +4,7 @@
 import * as path from 'node:path';
 import type { FileSystem } from '../kustomize/fs.js';
 import { findKustomizationFile } from '../kustomize/kustomization.js';
-import type { JsonObject } from '../kustomize/yaml.js';
+import type { JsonObject } from '../kustomize/yaml-types.js';
 
 /** The kustomization Flux generates for `dir` (absolute inside fs). */
 export function generatedKustomization(fs: FileSystem, dir: string): JsonObject {

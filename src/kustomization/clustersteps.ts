@@ -1,6 +1,6 @@
 // A pass's steps against the cluster, through the Kustomization's ResourceManager: apply, prune,
 // health checks, and the wait for deleted objects to go (deletion policy WaitForTermination). Each
-// fails with a StepError carrying Flux's Ready reason.
+// fails with a KustomizationStepError carrying Flux's Ready reason.
 import {
   ConditionType,
   KustomizationReason,
@@ -23,7 +23,7 @@ import { isNoKindMatch } from '../kube/errors.js';
 import { errorMessage } from '../runtime/logger.js';
 import type { DriftMode } from './drift.js';
 import type { StatusOf } from './healthexprs.js';
-import { StepError } from './outcome.js';
+import { KustomizationStepError } from './outcome.js';
 
 /**
  * On failure the inventory keeps tracking everything: the previous entries plus whatever this
@@ -41,7 +41,7 @@ export async function applyManifests(
   try {
     ignore = IgnoreRules.compile(obj.spec.ignore);
   } catch (err) {
-    throw new StepError('ReconciliationFailed', errorMessage(err), { stalled: true });
+    throw new KustomizationStepError('ReconciliationFailed', errorMessage(err), { stalled: true });
   }
   const result = await manager.applyAll(manifests, {
     force: obj.spec.force ?? false,
@@ -58,7 +58,7 @@ export async function applyManifests(
   });
   if (result.error) {
     const inventory = mergeInventory(obj.status?.inventory?.entries ?? [], result.changeSet.toInventory());
-    throw new StepError('ReconciliationFailed', result.error.message, { inventory });
+    throw new KustomizationStepError('ReconciliationFailed', result.error.message, { inventory });
   }
   return { changeSet: result.changeSet, drift: result.drift };
 }
@@ -76,7 +76,7 @@ export async function pruneStale(
   const result = await manager.prune(stale, { cache, signal });
   if (result.failed.length) {
     const lines = result.failed.map((f) => `${f.subject}: ${f.message}`).join('\n');
-    throw new StepError('PruneFailed', `prune failed:\n${lines}`, {
+    throw new KustomizationStepError('PruneFailed', `prune failed:\n${lines}`, {
       inventory: mergeInventory(
         inventory,
         result.failed.map((f) => f.entry),
@@ -115,7 +115,7 @@ export async function checkHealth(
   });
   if (!result.ok) {
     markFalse(obj, ConditionType.Healthy, KustomizationReason.HealthCheckFailed, result.message);
-    throw new StepError('HealthCheckFailed', result.message);
+    throw new KustomizationStepError('HealthCheckFailed', result.message);
   }
   const message = `Health check passed in ${formatDuration(Date.now() - started)}`;
   markTrue(obj, ConditionType.Healthy, 'Succeeded', message);

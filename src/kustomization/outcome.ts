@@ -3,6 +3,7 @@
 import type { DriftedObject } from '../apply/apply.js';
 import type { ChangeSet } from '../apply/changeset.js';
 import type { InventoryEntry } from '../apply/inventory.js';
+import { StepError } from '../runtime/steperror.js';
 import type { DriftMode } from './drift.js';
 
 export type StepReason =
@@ -17,9 +18,9 @@ export type StepReason =
   | 'DecryptionFailed';
 
 /** A failed step with Flux's Ready reason. `retryAfterMs` overrides retryInterval; `stalled` means no retry. */
-export class StepError extends Error {
+export class KustomizationStepError extends StepError<StepReason> {
   constructor(
-    readonly reason: StepReason,
+    reason: StepReason,
     message: string,
     readonly opts: {
       retryAfterMs?: number;
@@ -29,7 +30,7 @@ export class StepError extends Error {
       quiet?: boolean;
     } = {},
   ) {
-    super(message);
+    super(reason, message);
   }
 }
 
@@ -47,7 +48,7 @@ export interface Applied {
 
 export interface Failed {
   kind: 'failed';
-  error: StepError;
+  error: KustomizationStepError;
   revision?: string;
 }
 

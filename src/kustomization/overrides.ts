@@ -8,7 +8,7 @@ import { parseDocument, stringify } from 'yaml';
 import type { KustomizationSpec } from '../api/kustomization.js';
 import type { FileSystem } from '../kustomize/fs.js';
 import { kustomizationFileNames } from '../kustomize/kustomization.js';
-import type { JsonObject } from '../kustomize/yaml.js';
+import type { JsonObject } from '../kustomize/yaml-types.js';
 import { generatedKustomization } from './buildkustomization.js';
 
 export type BuildOverrides = Pick<

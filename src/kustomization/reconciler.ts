@@ -1,9 +1,10 @@
 // Kustomization reconciler, shaped like Flux's kustomize-controller: bookkeeping once (finalizer,
 // suspend, one status patch at the end), then a pipeline that reads top to bottom — validate →
 // source → dependencies → fetch → plan the build → apply → prune → health — where each step fails
-// with a typed StepError carrying Flux's condition reason, and one `summarize` turns the outcome
-// into status, events and the requeue. The plan (plan.ts) skips the apply, and even the build, when
-// a new revision leaves the manifests as they were; what passes remember lives in the memo (memo.ts).
+// with a typed KustomizationStepError carrying Flux's condition reason, and one `summarize` turns
+// the outcome into status, events and the requeue. The plan (plan.ts) skips the apply, and even
+// the build, when a new revision leaves the manifests as they were; what passes remember lives in
+// the memo (memo.ts).
 import { ConditionType, KustomizationReason, markReconciling, markUnknown } from '../api/conditions.js';
 import { formatDuration } from '../api/duration.js';
 import type { GitRepository } from '../api/gitrepository.js';
@@ -12,6 +13,7 @@ import {
   getDeletionPolicy,
   getTimeout,
   type Kustomization,
+  KustomizationType,
   sourceNamespace,
 } from '../api/kustomization.js';
 import { type Artifact, FINALIZER } from '../api/meta.js';
@@ -19,7 +21,6 @@ import { entryRef } from '../apply/inventory.js';
 import { ownerLabelsFor, ResourceManager } from '../apply/manager.js';
 import type { KubeClient } from '../kube/client.js';
 import { formatRef, type ObjectRef } from '../kube/dynamic.js';
-import type { ResourceType } from '../kube/resource.js';
 import type { ReconcileRequest, ReconcileResult } from '../runtime/controller.js';
 import type { EventRecorder } from '../runtime/events.js';
 import { addFinalizer, removeFinalizer } from '../runtime/finalizers.js';
@@ -36,21 +37,13 @@ import { DecryptionError } from './decrypt.js';
 import { unreadyDependency } from './dependencies.js';
 import { healthTargets } from './healthtargets.js';
 import type { ReconcileMemo } from './memo.js';
-import { type Outcome, StepError } from './outcome.js';
+import { KustomizationStepError, type Outcome } from './outcome.js';
 import { planBuild, shortCutBase, unchangedOutcome, varsDigestOf } from './plan.js';
 import { DeferredProgress, PROGRESS_DELAY_MS } from './progress.js';
 import { redactValues } from './redact.js';
 import { SpecReferences } from './references.js';
 import { type PassEvent, summarize, summarizeSuspended, type Verdict } from './summarize.js';
 import { validateSpec } from './validate.js';
-
-export const KustomizationType: ResourceType = {
-  group: 'kustomize.toolkit.fluxcd.io',
-  version: 'v1',
-  kind: 'Kustomization',
-  plural: 'kustomizations',
-  namespaced: true,
-};
 
 const REVISION_ANNOTATION = 'kustomize.toolkit.fluxcd.io/revision';
 
@@ -226,10 +219,13 @@ export class KustomizationReconciler {
         tree.release();
       }
     } catch (err) {
-      let error = err instanceof StepError ? err : new StepError('ReconciliationFailed', errorMessage(err));
+      let error =
+        err instanceof KustomizationStepError
+          ? err
+          : new KustomizationStepError('ReconciliationFailed', errorMessage(err));
       // Substituted values (often from Secrets) never reach status, events or logs, whoever echoed them.
       const redacted = vars ? redactValues(error.message, Object.values(vars)) : error.message;
-      if (redacted !== error.message) error = new StepError(error.reason, redacted, error.opts);
+      if (redacted !== error.message) error = new KustomizationStepError(error.reason, redacted, error.opts);
       return { kind: 'failed', error, revision };
     }
   }
@@ -278,11 +274,11 @@ export class KustomizationReconciler {
     const ns = sourceNamespace(obj);
     const id = `${ref.kind}/${ns}/${ref.name}`;
     const source = this.deps.sources.get(`${ns}/${ref.name}`);
-    if (!source) throw new StepError('ArtifactFailed', `Source '${id}' not found`);
+    if (!source) throw new KustomizationStepError('ArtifactFailed', `Source '${id}' not found`);
     const artifact = source.status?.artifact;
     if (!artifact) {
       const retry = this.deps.options.requeueDependencyMs;
-      throw new StepError(
+      throw new KustomizationStepError(
         'ArtifactFailed',
         `Source artifact not found, retrying in ${formatDuration(retry)}`,
         {
@@ -298,7 +294,7 @@ export class KustomizationReconciler {
     const lookup = (ns: string, name: string) => this.deps.kustomizations.get(`${ns}/${name}`);
     const unready = unreadyDependency(obj, lookup, revision);
     if (unready) {
-      throw new StepError(
+      throw new KustomizationStepError(
         'DependencyNotReady',
         `Dependencies do not meet ready condition (${unready}), retrying in ${formatDuration(this.deps.options.requeueDependencyMs)}`,
         {
@@ -314,9 +310,13 @@ export class KustomizationReconciler {
       return await this.artifacts.acquire(artifact.url, artifact.digest, signal);
     } catch (err) {
       const notFound = (err as { reason?: string }).reason === 'ArtifactNotFound';
-      throw new StepError('ArtifactFailed', `failed to download artifact, error: ${errorMessage(err)}`, {
-        ...(notFound ? { retryAfterMs: this.deps.options.requeueDependencyMs } : {}),
-      });
+      throw new KustomizationStepError(
+        'ArtifactFailed',
+        `failed to download artifact, error: ${errorMessage(err)}`,
+        {
+          ...(notFound ? { retryAfterMs: this.deps.options.requeueDependencyMs } : {}),
+        },
+      );
     }
   }
 
@@ -343,10 +343,10 @@ export class KustomizationReconciler {
       );
     } catch (err) {
       if (err instanceof DecryptionError) {
-        throw new StepError('DecryptionFailed', err.message, { stalled: err.stalled });
+        throw new KustomizationStepError('DecryptionFailed', err.message, { stalled: err.stalled });
       }
-      if (err instanceof BuildError) throw new StepError(err.reason, err.message);
-      throw new StepError('BuildFailed', errorMessage(err));
+      if (err instanceof BuildError) throw new KustomizationStepError(err.reason, err.message);
+      throw new KustomizationStepError('BuildFailed', errorMessage(err));
     }
   }
 

@@ -8,8 +8,8 @@ import { CoreTypes, objectPath } from '../kube/resource.js';
 import { errorMessage } from '../runtime/logger.js';
 import type { ApplyTarget, ClientFactory } from './clients.js';
 import type { KeyFiles } from './decrypt.js';
-import { StepError } from './outcome.js';
-import { collectVars } from './substitute.js';
+import { KustomizationStepError } from './outcome.js';
+import { collectVars } from './substitute-from.js';
 
 export interface SpecReferencesDeps {
   client: KubeClient;
@@ -31,7 +31,10 @@ export class SpecReferences {
         this.readData(kind, ns, name),
       );
     } catch (err) {
-      throw new StepError('BuildFailed', `post-build substitutions failed: ${errorMessage(err)}`);
+      throw new KustomizationStepError(
+        'BuildFailed',
+        `post-build substitutions failed: ${errorMessage(err)}`,
+      );
     }
   }
 
@@ -43,7 +46,7 @@ export class SpecReferences {
     const dec = obj.spec.decryption;
     if (!dec) return undefined;
     if (dec.provider !== 'sops') {
-      throw new StepError(
+      throw new KustomizationStepError(
         'DecryptionFailed',
         `spec.decryption.provider '${dec.provider}' is not supported (only 'sops')`,
         { stalled: true },
@@ -62,15 +65,15 @@ export class SpecReferences {
       if (dec.secretRef) {
         const where = `decryption Secret '${ns}/${dec.secretRef.name}'`;
         const data = await this.readData('Secret', ns, dec.secretRef.name);
-        if (!data) throw new StepError('DecryptionFailed', `${where} not found`);
+        if (!data) throw new KustomizationStepError('DecryptionFailed', `${where} not found`);
         const files = Object.keys(data)
           .sort()
           .map((name) => ({ name, data: Buffer.from(data[name] ?? '', 'base64') }));
         keys.push({ from: where, files });
       }
     } catch (err) {
-      if (err instanceof StepError) throw err;
-      throw new StepError('DecryptionFailed', errorMessage(err));
+      if (err instanceof KustomizationStepError) throw err;
+      throw new KustomizationStepError('DecryptionFailed', errorMessage(err));
     }
     return keys;
   }
@@ -83,11 +86,14 @@ export class SpecReferences {
     if (secretRef) {
       const data = await this.readData('Secret', ns, secretRef.name);
       if (!data)
-        throw new StepError('ReconciliationFailed', `kubeconfig Secret '${ns}/${secretRef.name}' not found`);
+        throw new KustomizationStepError(
+          'ReconciliationFailed',
+          `kubeconfig Secret '${ns}/${secretRef.name}' not found`,
+        );
       const key = secretRef.key ?? (data.value !== undefined ? 'value' : 'value.yaml');
       const raw = data[key];
       if (raw === undefined)
-        throw new StepError(
+        throw new KustomizationStepError(
           'ReconciliationFailed',
           `kubeconfig Secret '${ns}/${secretRef.name}' has no key '${key}'`,
         );
@@ -98,7 +104,7 @@ export class SpecReferences {
           sa ? { namespace: ns, name: sa } : undefined,
         );
       } catch (err) {
-        throw new StepError('ReconciliationFailed', errorMessage(err));
+        throw new KustomizationStepError('ReconciliationFailed', errorMessage(err));
       }
     }
     return sa ? this.deps.clients.impersonate(ns, sa) : this.deps.clients.controller();

@@ -1,22 +1,20 @@
 // Wires the Kustomization controller into the manager: its reconciler, and the watches that make
 // it react at once — a source's new revision enqueues the Kustomizations using it (dependencies
 // first), and a Kustomization becoming ready enqueues those that depend on it.
+
 import { getCondition } from '../api/conditions.js';
 import type { GitRepository } from '../api/gitrepository.js';
+import { GitRepositoryType } from '../api/gitrepository.js';
 import type { Kustomization } from '../api/kustomization.js';
+import { KustomizationType } from '../api/kustomization.js';
 import { reconcileRequestedAt } from '../api/meta.js';
 import { CoreTypes, type KubeObject, objectKey } from '../kube/resource.js';
 import type { Controller, EnqueuePredicate } from '../runtime/controller.js';
 import type { Manager } from '../runtime/manager.js';
-import { GitRepositoryType } from '../source/reconciler.js';
 import { ClientFactory } from './clients.js';
 import { dependsOn, usesSource } from './dependencies.js';
 import { ReconcileMemo } from './memo.js';
-import {
-  KustomizationReconciler,
-  type KustomizationReconcilerOptions,
-  KustomizationType,
-} from './reconciler.js';
+import { KustomizationReconciler, type KustomizationReconcilerOptions } from './reconciler.js';
 
 export interface KustomizeControllerOptions extends KustomizationReconcilerOptions {
   concurrency?: number;

@@ -1,13 +1,13 @@
 // What a Kustomization's spec must satisfy before anything is fetched: Flux's CEL rules and the
 // multi-tenancy lockdown (checked here: the test server has no CEL), compiled health and readiness
-// expressions, a known drift mode. A refusal is a Stalled StepError naming the field. Pure.
+// expressions, a known drift mode. A refusal is a Stalled KustomizationStepError naming the field. Pure.
 import type { Kustomization } from '../api/kustomization.js';
 import { kustomizationRefusal } from '../api/refusals.js';
 import { InvalidCelExpression } from './cel.js';
 import { checkReadyExpressions, crossNamespaceViolation } from './dependencies.js';
 import { type DriftMode, driftMode, InvalidDriftMode } from './drift.js';
 import { healthExpressions, type StatusOf } from './healthexprs.js';
-import { StepError, type StepReason } from './outcome.js';
+import { KustomizationStepError, type StepReason } from './outcome.js';
 
 export interface ValidSpec {
   /** spec.healthCheckExprs compiled, when set. */
@@ -27,24 +27,25 @@ export function validateSpec(obj: Kustomization, opts: { noCrossNamespaceRefs: b
 function checkSpec(obj: Kustomization, noCrossNamespaceRefs: boolean): StatusOf | undefined {
   const kc = obj.spec.kubeConfig;
   if (kc && Boolean(kc.secretRef) === Boolean(kc.configMapRef)) {
-    throw new StepError(
+    throw new KustomizationStepError(
       'ReconciliationFailed',
       'spec.kubeConfig must set exactly one of secretRef and configMapRef',
       { stalled: true },
     );
   }
   const refusal = kustomizationRefusal(obj);
-  if (refusal) throw new StepError(refusal.reason as StepReason, refusal.message, { stalled: true });
+  if (refusal)
+    throw new KustomizationStepError(refusal.reason as StepReason, refusal.message, { stalled: true });
   if (noCrossNamespaceRefs) {
     const violation = crossNamespaceViolation(obj);
-    if (violation) throw new StepError('AccessDenied', violation, { stalled: true });
+    if (violation) throw new KustomizationStepError('AccessDenied', violation, { stalled: true });
   }
   try {
     checkReadyExpressions(obj);
     return healthExpressions(obj.spec.healthCheckExprs);
   } catch (err) {
     if (!(err instanceof InvalidCelExpression)) throw err;
-    throw new StepError(
+    throw new KustomizationStepError(
       'InvalidCELExpression',
       `Reconciliation failed terminally due to configuration error: ${err.message}`,
       { stalled: true },
@@ -57,6 +58,6 @@ function driftModeOf(obj: Kustomization): DriftMode {
     return driftMode(obj);
   } catch (err) {
     if (!(err instanceof InvalidDriftMode)) throw err;
-    throw new StepError('ReconciliationFailed', err.message, { stalled: true });
+    throw new KustomizationStepError('ReconciliationFailed', err.message, { stalled: true });
   }
 }

@@ -9,7 +9,8 @@ import { isObject, KustomizeError, type Origin, type Resource } from './resource
 import { accumulateKustomization } from './target.js';
 import { fixNameReferences } from './transformers/name-reference.js';
 import { resolveVars } from './transformers/vars.js';
-import { type JsonObject, stringifyOrdered, stringifyStream } from './yaml.js';
+import type { JsonObject } from './yaml-types.js';
+import { stringifyOrdered, stringifyStream } from './yaml-write.js';
 
 export { KustomizeError } from './resource.js';
 

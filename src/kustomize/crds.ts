@@ -3,7 +3,7 @@
 import { emptyConfig, type FieldSpec, type TransformerConfig } from './fieldspec.js';
 import { getOwn, hasOwn } from './own.js';
 import { isObject } from './resource.js';
-import type { Json, JsonObject } from './yaml.js';
+import type { Json, JsonObject } from './yaml-types.js';
 
 /** A definition's schema: either the value itself or its `Schema` member (kube-openapi's format). */
 function schemaOf(v: Json | undefined): JsonObject | undefined {

@@ -15,7 +15,7 @@ import {
 import type { FieldSpec, NameBackReference } from './fieldspec-types.js';
 import { getOwn, hasOwn, setOwn } from './own.js';
 import { type Gvk, KustomizeError, parseApiVersion } from './resource.js';
-import type { Json, JsonObject } from './yaml.js';
+import type { Json, JsonObject } from './yaml-types.js';
 
 export type { FieldSpec, NameBackReference } from './fieldspec-types.js';
 

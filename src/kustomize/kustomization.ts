@@ -3,7 +3,8 @@ import * as path from 'node:path';
 import type { FileSystem } from './fs.js';
 import { setOwn } from './own.js';
 import { isObject, KustomizeError } from './resource.js';
-import { type Json, type JsonObject, parseYaml } from './yaml.js';
+import { parseYaml } from './yaml-read.js';
+import type { Json, JsonObject } from './yaml-types.js';
 
 export const kustomizationFileNames = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
 

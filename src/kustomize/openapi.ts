@@ -5,7 +5,8 @@ import { setOwn } from './own.js';
 import { isObject, KustomizeError } from './resource.js';
 import { patchSchemaData } from './schema/patch-schema.js';
 import type { PatchFieldData, PatchSchemaData } from './schema/types.js';
-import { type Json, type JsonObject, parseYamlStream } from './yaml.js';
+import { parseYamlStream } from './yaml-read.js';
+import type { Json, JsonObject } from './yaml-types.js';
 
 export function loadOpenApi(v: Json, ldr: Loader, where: string): PatchSchemaData {
   if (!isObject(v)) throw new KustomizeError(`${where}: openapi must be a map`);

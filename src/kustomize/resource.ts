@@ -2,7 +2,7 @@
 // for name references, generator behaviour, hash suffix, origin).
 import { setOwn } from './own.js';
 import { patchSchemaData } from './schema/patch-schema.js';
-import type { Json, JsonObject } from './yaml.js';
+import type { Json, JsonObject } from './yaml-types.js';
 
 export class KustomizeError extends Error {}
 

@@ -7,7 +7,7 @@
 import { RE2JS } from 're2js';
 import { getOwn, hasOwn } from './own.js';
 import { effectiveNamespace, isObject, KustomizeError, type Resource } from './resource.js';
-import type { Json } from './yaml.js';
+import type { Json } from './yaml-types.js';
 
 export interface Selector {
   group?: string;

@@ -6,7 +6,7 @@
 // unterminated last line, and any syntax error (so the error text is the full reader's).
 import { EVENT_ID, type Event, getScalarValue, parseEvents, SCALAR_STYLE, type ScalarEvent } from 'js-yaml';
 import { hasOwn, setOwn } from './own.js';
-import type { Json, JsonObject } from './yaml.js';
+import type { Json, JsonObject } from './yaml-types.js';
 
 interface Frame {
   /** The map or list being filled. */

@@ -1,6 +1,7 @@
 // GitRepository reconciler. Reads top to bottom as the pipeline: finalizer and suspend bookkeeping,
 // then credentials → no-op fast path (remote ref unchanged: no clone) → checkout → verify →
 // archive + store → garbage collection; one function turns the outcome into status and events.
+
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +19,7 @@ import {
 } from '../api/conditions.js';
 import {
   type GitRepository,
+  GitRepositoryType,
   getRequeueAfter,
   getTimeout,
   getVerificationMode,
@@ -29,7 +31,7 @@ import { type Artifact, FINALIZER, reconcileRequestedAt } from '../api/meta.js';
 import { gitRepositoryRefusal } from '../api/refusals.js';
 import type { KubeClient } from '../kube/client.js';
 import { isNotFound } from '../kube/errors.js';
-import { CoreTypes, objectPath, type ResourceType } from '../kube/resource.js';
+import { CoreTypes, objectPath } from '../kube/resource.js';
 import { DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES, extractArchive } from '../kustomization/fetch.js';
 import type { ReconcileRequest, ReconcileResult } from '../runtime/controller.js';
 import type { EventRecorder } from '../runtime/events.js';
@@ -38,6 +40,7 @@ import type { Informer } from '../runtime/informer.js';
 import { errorMessage } from '../runtime/logger.js';
 import type { Metrics } from '../runtime/metrics.js';
 import { recordReconcile } from '../runtime/status.js';
+import { StepError } from '../runtime/steperror.js';
 import { authFromSecret, proxyUrlFromSecret } from './git/auth.js';
 import {
   type CheckoutResult,
@@ -54,14 +57,6 @@ import type { Storage } from './storage.js';
 import type { SourceTree } from './tree.js';
 import { VerificationError, verificationKeysFromSecret, verifySignature } from './verify.js';
 
-export const GitRepositoryType: ResourceType = {
-  group: 'source.toolkit.fluxcd.io',
-  version: 'v1',
-  kind: 'GitRepository',
-  plural: 'gitrepositories',
-  namespaced: true,
-};
-
 const REVISION_ANNOTATION = 'source.toolkit.fluxcd.io/revision';
 const DIGEST_ANNOTATION = 'source.toolkit.fluxcd.io/digest';
 
@@ -74,7 +69,7 @@ function recovered(before: GitRepository): boolean {
 }
 
 /** A failed step: which condition it sets, with Flux's reason and a message for people. */
-export class StepError extends Error {
+export class GitRepositoryStepError extends StepError {
   constructor(
     readonly condition:
       | 'FetchFailed'
@@ -83,10 +78,10 @@ export class StepError extends Error {
       | 'Stalled'
       /** Waiting (not a failure to back off from): an included GitRepository has no artifact yet. */
       | 'IncludeUnavailable',
-    readonly reason: string,
+    reason: string,
     message: string,
   ) {
-    super(message);
+    super(reason, message);
   }
 }
 
@@ -108,7 +103,7 @@ const DEFAULT_REQUEUE_DEPENDENCY_MS = 30_000;
 type Outcome =
   | { kind: 'unchanged'; revision: string }
   | { kind: 'stored'; checkout: CheckoutResult; verifiedBy?: string; included: Artifact[] }
-  | { kind: 'failed'; error: StepError };
+  | { kind: 'failed'; error: GitRepositoryStepError };
 
 export class GitRepositoryReconciler {
   constructor(private readonly deps: GitRepositoryReconcilerDeps) {}
@@ -185,10 +180,14 @@ export class GitRepositoryReconciler {
         await rm(unpacked, { recursive: true, force: true });
       }
     } catch (err) {
-      if (err instanceof StepError) return { kind: 'failed', error: err };
+      if (err instanceof GitRepositoryStepError) return { kind: 'failed', error: err };
       return {
         kind: 'failed',
-        error: new StepError('FetchFailed', GitRepositoryReason.GitOperationFailed, errorMessage(err)),
+        error: new GitRepositoryStepError(
+          'FetchFailed',
+          GitRepositoryReason.GitOperationFailed,
+          errorMessage(err),
+        ),
       };
     } finally {
       await this.collectGarbage(obj, req);
@@ -198,16 +197,16 @@ export class GitRepositoryReconciler {
   /** Checks the Flux CEL rules the served CRD cannot carry (no CEL on the test server). */
   private validate(obj: GitRepository): string[] {
     const refusal = gitRepositoryRefusal(obj);
-    if (refusal) throw new StepError('Stalled', refusal.reason, refusal.message);
+    if (refusal) throw new GitRepositoryStepError('Stalled', refusal.reason, refusal.message);
     if (obj.spec.recurseSubmodules && this.deps.git.name === 'isomorphic') {
-      throw new StepError(
+      throw new GitRepositoryStepError(
         'Stalled',
         GitRepositoryReason.UnsupportedConfiguration,
         'spec.recurseSubmodules is not supported by the isomorphic Git backend: run with --git-backend=git',
       );
     }
     if (obj.spec.proxySecretRef && !/^https?:\/\//i.test(obj.spec.url)) {
-      throw new StepError(
+      throw new GitRepositoryStepError(
         'Stalled',
         GitRepositoryReason.UnsupportedConfiguration,
         'spec.proxySecretRef applies to http(s):// URLs only; Git over SSH through a proxy is not supported',
@@ -216,7 +215,7 @@ export class GitRepositoryReconciler {
     try {
       return sparseDirectories(obj.spec.sparseCheckout ?? []);
     } catch (err) {
-      throw new StepError('Stalled', GitRepositoryReason.InvalidPath, errorMessage(err));
+      throw new GitRepositoryStepError('Stalled', GitRepositoryReason.InvalidPath, errorMessage(err));
     }
   }
 
@@ -228,13 +227,13 @@ export class GitRepositoryReconciler {
       return secret.data ?? {};
     } catch (err) {
       if (isNotFound(err)) {
-        throw new StepError(
+        throw new GitRepositoryStepError(
           'FetchFailed',
           GitRepositoryReason.AuthenticationFailed,
           `secret '${namespace}/${name}' not found`,
         );
       }
-      throw new StepError(
+      throw new GitRepositoryStepError(
         'FetchFailed',
         GitRepositoryReason.AuthenticationFailed,
         `failed to get secret '${namespace}/${name}': ${errorMessage(err)}`,
@@ -250,7 +249,7 @@ export class GitRepositoryReconciler {
     try {
       return proxyUrlFromSecret(data, name);
     } catch (err) {
-      throw new StepError(
+      throw new GitRepositoryStepError(
         'FetchFailed',
         GitRepositoryReason.AuthenticationFailed,
         `failed to configure proxy options: ${errorMessage(err)}`,
@@ -266,14 +265,14 @@ export class GitRepositoryReconciler {
       const name = inc.repository.name;
       const dep = this.deps.informer.get(`${namespace}/${name}`);
       if (!dep) {
-        throw new StepError(
+        throw new GitRepositoryStepError(
           'IncludeUnavailable',
           'NotFound',
           `could not get resource for include '${name}': GitRepository '${namespace}/${name}' not found`,
         );
       }
       if (!dep.status?.artifact) {
-        throw new StepError(
+        throw new GitRepositoryStepError(
           'IncludeUnavailable',
           'NoArtifact',
           `no artifact available for include '${name}'`,
@@ -315,7 +314,7 @@ export class GitRepositoryReconciler {
         err instanceof IncludeError
           ? err.message
           : `failed to copy '${includes[mounts.length]?.repository.name}' include: ${errorMessage(err)}`;
-      throw new StepError('StorageOperationFailed', reason, message);
+      throw new GitRepositoryStepError('StorageOperationFailed', reason, message);
     }
   }
 
@@ -323,7 +322,7 @@ export class GitRepositoryReconciler {
     const ref = obj.spec.secretRef?.name;
     if (!ref) {
       if (obj.spec.url.startsWith('ssh://')) {
-        throw new StepError(
+        throw new GitRepositoryStepError(
           'FetchFailed',
           GitRepositoryReason.AuthenticationFailed,
           'an SSH URL needs spec.secretRef with identity and known_hosts',
@@ -339,7 +338,7 @@ export class GitRepositoryReconciler {
         isGitError(err) && err.reason === 'InvalidURL'
           ? GitRepositoryReason.URLInvalid
           : GitRepositoryReason.AuthenticationFailed;
-      throw new StepError('FetchFailed', reason, errorMessage(err));
+      throw new GitRepositoryStepError('FetchFailed', reason, errorMessage(err));
     }
   }
 
@@ -381,7 +380,7 @@ export class GitRepositoryReconciler {
             : err.reason === 'InvalidURL'
               ? GitRepositoryReason.URLInvalid
               : GitRepositoryReason.GitOperationFailed;
-        throw new StepError(
+        throw new GitRepositoryStepError(
           'FetchFailed',
           reason,
           `failed to checkout and determine revision: ${err.message}`,
@@ -405,8 +404,8 @@ export class GitRepositoryReconciler {
     const keys = verificationKeysFromSecret(
       await this.readSecret(obj.metadata.namespace ?? 'default', verify.secretRef.name),
     );
-    const fail = (reason: string, err: unknown): StepError =>
-      new StepError(
+    const fail = (reason: string, err: unknown): GitRepositoryStepError =>
+      new GitRepositoryStepError(
         'SourceVerified',
         reason,
         err instanceof VerificationError
@@ -418,10 +417,10 @@ export class GitRepositoryReconciler {
       if (!checkout.tag) {
         const message = "cannot verify tag object's signature if a tag reference is not specified";
         markFalse(obj, ConditionType.SourceVerified, GitRepositoryReason.InvalidVerificationMode, message);
-        throw new StepError('Stalled', GitRepositoryReason.InvalidVerificationMode, message);
+        throw new GitRepositoryStepError('Stalled', GitRepositoryReason.InvalidVerificationMode, message);
       }
       if (!checkout.tag.signature) {
-        throw new StepError(
+        throw new GitRepositoryStepError(
           'SourceVerified',
           GitRepositoryReason.InvalidGitObject,
           `cannot verify signature of tag '${checkout.tag.name}' since it is not signed`,
@@ -469,7 +468,7 @@ export class GitRepositoryReconciler {
         url: stored.url,
       };
     } catch (err) {
-      throw new StepError(
+      throw new GitRepositoryStepError(
         'StorageOperationFailed',
         GitRepositoryReason.ArchiveOperationFailed,
         `failed to store artifact: ${errorMessage(err)}`,
@@ -647,7 +646,7 @@ async function checkSparseDirectories(tree: SourceTree, dirs: readonly string[])
   const present = new Set((await tree.entries()).filter((e) => e.dir).map((e) => e.path));
   for (const d of dirs) {
     if (!present.has(d)) {
-      throw new StepError(
+      throw new GitRepositoryStepError(
         'FetchFailed',
         GitRepositoryReason.GitOperationFailed,
         `failed to sparse checkout directories : sparse checkout dir '${d}' does not exist in repository`,

@@ -1,9 +1,10 @@
 import type { GitRepository } from '../api/gitrepository.js';
+import { GitRepositoryType } from '../api/gitrepository.js';
 import { objectKey } from '../kube/resource.js';
 import type { Controller } from '../runtime/controller.js';
 import type { Manager } from '../runtime/manager.js';
 import { type GitBackendFlag, selectBackend } from './git/backend.js';
-import { GitRepositoryReconciler, GitRepositoryType } from './reconciler.js';
+import { GitRepositoryReconciler } from './reconciler.js';
 import { ArtifactServer } from './server.js';
 import { Storage } from './storage.js';
 

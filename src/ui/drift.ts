@@ -9,7 +9,7 @@ import { computeDrift, readData } from '../cli/diff.js';
 import type { KubeClient } from '../kube/client.js';
 import { BuildError, buildManifests } from '../kustomization/build.js';
 import { fetchArtifact } from '../kustomization/fetch.js';
-import { collectVars } from '../kustomization/substitute.js';
+import { collectVars } from '../kustomization/substitute-from.js';
 import type { Drift } from './api.js';
 import type { FluxObject } from './store.js';
 

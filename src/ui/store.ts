@@ -1,28 +1,16 @@
 // What `mooring ui` knows of the cluster: informers over GitRepositories, Kustomizations and
 // Events (one namespace or all), with the user's own credentials. Overview rows are kept up to
 // date and changes go out to subscribers as batched deltas (one message per 100 ms at most).
+
+import { GitRepositoryType } from '../api/gitrepository.js';
+import { KustomizationType } from '../api/kustomization.js';
 import type { KubeClient } from '../kube/client.js';
-import type { KubeObject, ResourceType } from '../kube/resource.js';
+import type { KubeObject } from '../kube/resource.js';
 import { CoreTypes } from '../kube/resource.js';
 import { Informer, type InformerEvent } from '../runtime/informer.js';
 import type { Logger } from '../runtime/logger.js';
 import type { FluxKind, OverviewDelta, Row } from './api.js';
 import { type FluxObjectLike, rowKey, rowOf } from './model.js';
-
-export const GitRepositoryType: ResourceType = {
-  group: 'source.toolkit.fluxcd.io',
-  version: 'v1',
-  kind: 'GitRepository',
-  plural: 'gitrepositories',
-  namespaced: true,
-};
-export const KustomizationType: ResourceType = {
-  group: 'kustomize.toolkit.fluxcd.io',
-  version: 'v1',
-  kind: 'Kustomization',
-  plural: 'kustomizations',
-  namespaced: true,
-};
 
 export type FluxObject = FluxObjectLike & KubeObject;
 

@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GitRepository } from '../api/gitrepository.js';
+import { GitRepositoryType } from '../api/gitrepository.js';
 import { RECONCILE_REQUESTED_AT_ANNOTATION } from '../api/meta.js';
 import { ContentType, type KubeClient } from '../kube/client.js';
 import { objectPath } from '../kube/resource.js';
@@ -11,7 +12,6 @@ import { type Listening, listen } from '../runtime/http.js';
 import type { Informer } from '../runtime/informer.js';
 import { errorMessage, type Logger } from '../runtime/logger.js';
 import type { LeaderRunnable } from '../runtime/manager.js';
-import { GitRepositoryType } from '../source/reconciler.js';
 import { pushedRef, refMatches, verifySignature } from './signature.js';
 import { type TokenCacheOptions, WebhookTokens } from './tokens.js';
 

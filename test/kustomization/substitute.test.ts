@@ -1,13 +1,10 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: the strings are envsubst syntax, not templates
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import {
-  collectVars,
-  envsubst,
-  type SubstituteSourceReader,
-  SubstitutionError,
-  substitute,
-} from '../../src/kustomization/substitute.js';
+import { envsubst } from '../../src/kustomization/envsubst.js';
+import { substitute } from '../../src/kustomization/substitute.js';
+import { collectVars, type SubstituteSourceReader } from '../../src/kustomization/substitute-from.js';
+import { SubstitutionError } from '../../src/kustomization/substitution-error.js';
 
 type Obj = Record<string, unknown>;
 

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import type { Kustomization } from '../../src/api/kustomization.js';
 import type { DriftedObject } from '../../src/apply/apply.js';
 import { ChangeSet } from '../../src/apply/changeset.js';
-import { type Applied, StepError } from '../../src/kustomization/outcome.js';
+import { type Applied, KustomizationStepError } from '../../src/kustomization/outcome.js';
 import { summarize } from '../../src/kustomization/summarize.js';
 
 const REVISION = 'main@sha1:bbb';
@@ -48,14 +48,18 @@ function applied(
   };
 }
 
-const failed = (error: StepError) => ({ kind: 'failed' as const, error, revision: REVISION });
+const failed = (error: KustomizationStepError) => ({ kind: 'failed' as const, error, revision: REVISION });
 
 test('a retryable failure: Ready False with the step reason, Reconciling with retry, a Warning event, retryInterval', () => {
   const k = ks();
-  const verdict = summarize(k, failed(new StepError('BuildFailed', 'kustomize build failed: boom')), {
-    tookMs: 10,
-    now: NOW,
-  });
+  const verdict = summarize(
+    k,
+    failed(new KustomizationStepError('BuildFailed', 'kustomize build failed: boom')),
+    {
+      tookMs: 10,
+      now: NOW,
+    },
+  );
   assert.deepEqual(
     [condition(k, 'Ready')?.status, condition(k, 'Ready')?.reason, condition(k, 'Ready')?.message],
     ['False', 'BuildFailed', 'kustomize build failed: boom'],
@@ -78,7 +82,7 @@ test('a stalled failure: Stalled, the generation observed, a Warning event, no r
   const k = ks();
   const verdict = summarize(
     k,
-    failed(new StepError('InvalidCELExpression', 'bad expression', { stalled: true })),
+    failed(new KustomizationStepError('InvalidCELExpression', 'bad expression', { stalled: true })),
     { tookMs: 10, now: NOW },
   );
   assert.equal(condition(k, 'Stalled')?.reason, 'InvalidCELExpression');
@@ -94,7 +98,7 @@ test('a dependency not ready: a Normal event, requeued after the dependency inte
   const verdict = summarize(
     k,
     failed(
-      new StepError('DependencyNotReady', 'Dependencies do not meet ready condition', {
+      new KustomizationStepError('DependencyNotReady', 'Dependencies do not meet ready condition', {
         retryAfterMs: 5_000,
       }),
     ),
@@ -114,7 +118,7 @@ test('a quiet failure (no artifact yet): status and an info log, no event', () =
     k,
     {
       kind: 'failed',
-      error: new StepError('ArtifactFailed', 'Source artifact not found', {
+      error: new KustomizationStepError('ArtifactFailed', 'Source artifact not found', {
         retryAfterMs: 30_000,
         quiet: true,
       }),
@@ -131,7 +135,7 @@ test('a quiet failure (no artifact yet): status and an info log, no event', () =
 test('a failure carrying an inventory replaces it (nothing created can be orphaned)', () => {
   const k = ks();
   const inventory = [{ id: 'default_a__ConfigMap', v: 'v1' }];
-  summarize(k, failed(new StepError('ReconciliationFailed', 'apply failed', { inventory })), {
+  summarize(k, failed(new KustomizationStepError('ReconciliationFailed', 'apply failed', { inventory })), {
     tookMs: 1,
     now: NOW,
   });
@@ -219,7 +223,7 @@ test('a handled sync request is recorded, on success and on failure', () => {
   summarize(ok, applied({ a: 'unchanged' }), { tookMs: 1, now: NOW });
   assert.equal(ok.status?.lastHandledReconcileAt, '2026-01-01T11:59:00Z');
   const bad = ks(requested);
-  summarize(bad, failed(new StepError('BuildFailed', 'x')), { tookMs: 1, now: NOW });
+  summarize(bad, failed(new KustomizationStepError('BuildFailed', 'x')), { tookMs: 1, now: NOW });
   assert.equal(bad.status?.lastHandledReconcileAt, '2026-01-01T11:59:00Z');
 });
 

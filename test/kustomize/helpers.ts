@@ -1,6 +1,6 @@
 import { build, toYaml } from '../../src/kustomize/build.js';
 import { MemoryFileSystem } from '../../src/kustomize/fs.js';
-import type { JsonObject } from '../../src/kustomize/yaml.js';
+import type { JsonObject } from '../../src/kustomize/yaml-types.js';
 
 /** Builds an in-memory tree (paths relative to /) at dir and returns the objects. */
 export function buildTree(files: Record<string, string>, dir = '/app'): JsonObject[] {

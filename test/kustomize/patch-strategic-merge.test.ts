@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { schemaForKind } from '../../src/kustomize/merge/schema.js';
 import { strategicMerge } from '../../src/kustomize/merge/smp.js';
-import type { JsonObject } from '../../src/kustomize/yaml.js';
+import type { JsonObject } from '../../src/kustomize/yaml-types.js';
 import { buildTree, deployment, find } from './helpers.js';
 
 type C = { name: string; image?: string; env?: { name: string; value: string }[] };

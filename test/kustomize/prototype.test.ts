@@ -4,8 +4,9 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { KustomizeError } from '../../src/kustomize/resource.js';
-import type { JsonObject } from '../../src/kustomize/yaml.js';
-import { parseYaml, stringifyDocument } from '../../src/kustomize/yaml.js';
+import { parseYaml } from '../../src/kustomize/yaml-read.js';
+import type { JsonObject } from '../../src/kustomize/yaml-types.js';
+import { stringifyDocument } from '../../src/kustomize/yaml-write.js';
 import { buildTree, buildYaml, deployment, find } from './helpers.js';
 
 const pristine = Object.getOwnPropertyNames(Object.prototype).sort();

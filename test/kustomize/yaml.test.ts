@@ -1,13 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  compareKeys,
-  parseYamlStream,
-  parseYamlStreamFull,
-  resolvePlain,
-  stringifyDocument,
-} from '../../src/kustomize/yaml.js';
 import { parseStreamFast } from '../../src/kustomize/yaml-events.js';
+import { parseYamlStream, parseYamlStreamFull, resolvePlain } from '../../src/kustomize/yaml-read.js';
+import { compareKeys, stringifyDocument } from '../../src/kustomize/yaml-write.js';
 
 describe('YAML read like kustomize', () => {
   it('reads 0644 as 420 and keeps yes and dates as strings', () => {

@@ -5,11 +5,13 @@
 // input is handled quickly (no hang). A failure prints the seed and the input to replay it.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { envsubst, SubstitutionError, substitute } from '../../src/kustomization/substitute.js';
+import { envsubst } from '../../src/kustomization/envsubst.js';
+import { substitute } from '../../src/kustomization/substitute.js';
+import { SubstitutionError } from '../../src/kustomization/substitution-error.js';
 import { build, toYaml } from '../../src/kustomize/build.js';
 import { KustomizeFsError, MemoryFileSystem } from '../../src/kustomize/fs.js';
 import { KustomizeError } from '../../src/kustomize/resource.js';
-import { parseYamlStream, YamlError } from '../../src/kustomize/yaml.js';
+import { parseYamlStream, YamlError } from '../../src/kustomize/yaml-read.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261125);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 400);

@@ -3,10 +3,10 @@
 import { parseKind } from '../../src/cli/common.js';
 import { tableOf } from '../../src/cli/get.js';
 import type { FluxObject } from '../../src/cli/reconcile.js';
-import { envsubst } from '../../src/kustomization/substitute.js';
+import { envsubst } from '../../src/kustomization/envsubst.js';
 import { build } from '../../src/kustomize/build.js';
 import { MemoryFileSystem } from '../../src/kustomize/fs.js';
-import type { JsonObject } from '../../src/kustomize/yaml.js';
+import type { JsonObject } from '../../src/kustomize/yaml-types.js';
 import { hostMatches } from '../../src/source/git/knownhosts.js';
 import { scrub } from '../../src/source/git/url.js';
 import { readPatterns } from '../../src/source/ignore.js';

@@ -2,7 +2,7 @@
 // the file, quickly, instead of a hang, an out-of-memory crash or an uncaught RangeError.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseYamlStream, YamlError } from '../../src/kustomize/yaml.js';
+import { parseYamlStream, YamlError } from '../../src/kustomize/yaml-read.js';
 
 test('a billion-laughs alias bomb is refused as excessive aliasing, fast', { timeout: 10_000 }, () => {
   let y = 'a0: &a0 ["x","x","x","x","x","x","x","x","x","x"]\n';

@@ -5,10 +5,11 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { authFromSecret } from '../../src/source/git/auth.js';
 import { findGitBinary, selectBackend } from '../../src/source/git/backend.js';
+import { classify } from '../../src/source/git/classify.js';
 import { hostMatches, parseKnownHosts, verifyHostKey } from '../../src/source/git/knownhosts.js';
 import { commitSignature, messageSubject, tagSignature } from '../../src/source/git/objects.js';
 import { pickSemverTag, planRef, resolvePlan, revisionString } from '../../src/source/git/refs.js';
-import { classify, parseLsRemote } from '../../src/source/git/system.js';
+import { parseLsRemote } from '../../src/source/git/session.js';
 import { GitError } from '../../src/source/git/types.js';
 import { scrub } from '../../src/source/git/url.js';
 

@@ -7,11 +7,11 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { GitRepository } from '../../src/api/gitrepository.js';
+import { GitRepositoryType } from '../../src/api/gitrepository.js';
 import { ContentType, KubeClient } from '../../src/kube/client.js';
 import { CoreTypes, collectionPath, objectPath } from '../../src/kube/resource.js';
 import { createLogger } from '../../src/runtime/logger.js';
 import { Manager } from '../../src/runtime/manager.js';
-import { GitRepositoryType } from '../../src/source/reconciler.js';
 import { setupSourceController } from '../../src/source/setup.js';
 import { eventually, kubeConfigFor, testNamespace, useCluster } from '../helpers/cluster.js';
 import { installCrds } from '../helpers/crds.js';

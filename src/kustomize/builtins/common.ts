@@ -1,6 +1,7 @@
 // Helpers shared by the builtin plugins and the kustomization target.
 import { KustomizeError } from '../resource.js';
-import { type Json, YamlError } from '../yaml.js';
+import { YamlError } from '../yaml-read.js';
+import type { Json } from '../yaml-types.js';
 
 export function fail(where: string, msg: string): never {
   throw new KustomizeError(`${where}: ${msg}`);

@@ -5,7 +5,7 @@
 import type { FieldSpec, TransformerConfig } from '../fieldspec.js';
 import { parseFieldSpecs } from '../fieldspec.js';
 import { isObject } from '../resource.js';
-import type { JsonObject } from '../yaml.js';
+import type { JsonObject } from '../yaml-types.js';
 import { fail } from './common.js';
 
 export interface FieldConfig {

@@ -7,7 +7,8 @@ import { isObject, parseApiVersion, type ResId } from '../resource.js';
 import { parseSelector, type Selector, select } from '../selector.js';
 import { applyJson6902 } from '../transformers/patch-json6902.js';
 import { applySmPatch, getById, type SmPatch } from '../transformers/patch-strategic-merge.js';
-import { type JsonObject, parseYamlStream } from '../yaml.js';
+import { parseYamlStream } from '../yaml-read.js';
+import type { JsonObject } from '../yaml-types.js';
 import { fail, str, wrapYaml } from './common.js';
 
 function smPatchesFromText(text: string, file: string): SmPatch[] {

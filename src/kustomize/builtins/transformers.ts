@@ -21,7 +21,8 @@ import { type AffixOptions, transformNameAffix } from '../transformers/prefix-su
 import { applyReplacements, parseReplacements, type Replacement } from '../transformers/replacements.js';
 import { type ReplicaRule, transformReplicas } from '../transformers/replicas.js';
 import { transformValueAdd, type ValueAddTarget } from '../transformers/value-add.js';
-import { type Json, type JsonObject, parseYamlStream } from '../yaml.js';
+import { parseYamlStream } from '../yaml-read.js';
+import type { Json, JsonObject } from '../yaml-types.js';
 import { fail, str, wrapYaml } from './common.js';
 import {
   applyJson6902Patch,

@@ -3,7 +3,7 @@
 import type { Loader } from '../loader.js';
 import { setOwn } from '../own.js';
 import { type Behavior, isObject, KustomizeError, Resource } from '../resource.js';
-import type { Json, JsonObject } from '../yaml.js';
+import type { Json, JsonObject } from '../yaml-types.js';
 import { type KvPair, parseEnvFile, parseFileSource, parseLiteral } from './kv.js';
 
 export interface GeneratorOptions {

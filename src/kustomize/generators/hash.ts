@@ -1,7 +1,7 @@
 // kustomize's content hash for generated ConfigMaps and Secrets (the `-7h2bbm2f5k` name suffix).
 import { createHash } from 'node:crypto';
 import type { Resource } from '../resource.js';
-import type { Json, JsonObject } from '../yaml.js';
+import type { Json, JsonObject } from '../yaml-types.js';
 
 /** JSON the way Go's encoding/json writes it: sorted keys, HTML-safe escapes. */
 export function goJson(v: Json | undefined): string {

@@ -1,7 +1,7 @@
 // RFC 6902 JSON patch over plain JSON values (what kustomize does through evanphx/json-patch).
 import { getOwn, hasOwn, setOwn } from '../own.js';
 import { isObject, KustomizeError } from '../resource.js';
-import type { Json, JsonObject } from '../yaml.js';
+import type { Json, JsonObject } from '../yaml-types.js';
 
 export interface JsonPatchOp {
   op: string;

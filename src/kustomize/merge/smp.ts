@@ -5,7 +5,7 @@
 // its elements carry one of kyaml's associative keys.
 import { getOwn, hasOwn, setOwn } from '../own.js';
 import { isObject, KustomizeError } from '../resource.js';
-import type { Json, JsonObject } from '../yaml.js';
+import type { Json, JsonObject } from '../yaml-types.js';
 import { type SchemaNode, schemaField } from './schema.js';
 
 /** kyaml's keys that make a schema-less list associative, in the order they are tried. */

@@ -4,6 +4,7 @@
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { ByteReader, compareTreePaths, type SourceTree, type TreeEntry } from '../tree.js';
+import { parseCatFileHeader } from './catfile.js';
 
 const GITLINK = '160000';
 const SYMLINK = '120000';
@@ -41,14 +42,14 @@ export class GitObjectTree implements SourceTree {
     const reader = new ByteReader(child.stdout);
     try {
       for (const [i, f] of files.entries()) {
-        const header = await reader.line();
-        const m = header === undefined ? null : /^([0-9a-f]+) blob (\d+)$/.exec(header);
-        if (!m || m[1] !== names[i]) {
+        const line = await reader.line();
+        const header = line === undefined ? undefined : parseCatFileHeader(line);
+        if (header?.type !== 'blob' || header.oid !== names[i]) {
           await done;
-          throw new Error(`git cat-file: unexpected answer for ${f.path}: ${header ?? 'end of output'}`);
+          throw new Error(`git cat-file: unexpected answer for ${f.path}: ${line ?? 'end of output'}`);
         }
-        if (Number(m[2]) !== f.size)
-          throw new Error(`git cat-file: ${f.path} is ${m[2]} bytes, listed as ${f.size}`);
+        if (header.size !== f.size)
+          throw new Error(`git cat-file: ${f.path} is ${header.size} bytes, listed as ${f.size}`);
         yield* reader.take(f.size);
         await reader.skip(1);
       }
