@@ -30,7 +30,8 @@ import {
   sameId,
 } from './resource.js';
 import { parseVar, type Var } from './transformers/vars.js';
-import { type Json, type JsonObject, parseYamlStream } from './yaml.js';
+import { parseYamlStream } from './yaml-read.js';
+import type { Json, JsonObject } from './yaml-types.js';
 
 export { type Accumulator, emptyAccumulator, type SortOptions } from './accumulator.js';
 

@@ -1,7 +1,7 @@
 // kyaml-style dotted field paths (`spec.containers.[name=app].image`, `data.[a.b]`, `items.*.x`).
 import { getOwn, hasOwn, setOwn } from '../own.js';
 import { isObject, KustomizeError } from '../resource.js';
-import type { Json, JsonObject } from '../yaml.js';
+import type { Json, JsonObject } from '../yaml-types.js';
 
 /**
  * Splits on dots outside brackets. Like kyaml's PathGetter, segments are trimmed and empty ones

@@ -1,7 +1,7 @@
 // ImageTagTransformer: `images` — rewrites container images by name (new name, tag, digest).
 import { type FieldSpec, gvkSelected, visitField } from '../fieldspec.js';
 import { isObject, type Resource } from '../resource.js';
-import type { Json } from '../yaml.js';
+import type { Json } from '../yaml-types.js';
 
 export interface ImageRule {
   name: string;

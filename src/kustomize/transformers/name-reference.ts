@@ -11,7 +11,7 @@ import {
   type ResId,
   type Resource,
 } from '../resource.js';
-import type { Json, JsonObject } from '../yaml.js';
+import type { Json, JsonObject } from '../yaml-types.js';
 
 function sameEndingSubSlice(a: string[], b: string[]): boolean {
   let shortest = a;

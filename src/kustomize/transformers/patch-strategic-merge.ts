@@ -3,7 +3,7 @@ import { schemaForKind } from '../merge/schema.js';
 import { strategicMerge } from '../merge/smp.js';
 import { idDisplay, KustomizeError, type ResId, type Resource, sameId } from '../resource.js';
 import type { PatchSchemaData } from '../schema/types.js';
-import type { JsonObject } from '../yaml.js';
+import type { JsonObject } from '../yaml-types.js';
 
 export interface SmPatch {
   patch: JsonObject;

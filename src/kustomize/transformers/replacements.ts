@@ -9,7 +9,8 @@ import {
   type Resource,
 } from '../resource.js';
 import { parseLabelSelector, parseSelectorFields, type Selector } from '../selector.js';
-import { type Json, type JsonObject, parseYamlStream } from '../yaml.js';
+import { parseYamlStream } from '../yaml-read.js';
+import type { Json, JsonObject } from '../yaml-types.js';
 import { lookupFields, splitFieldPath } from './field-path.js';
 
 type IdSelector = Selector;

@@ -4,7 +4,7 @@ import { splitPath } from '../fieldspec.js';
 import { getOwn, setOwn } from '../own.js';
 import { isObject, KustomizeError, type Resource } from '../resource.js';
 import { type Selector, select } from '../selector.js';
-import type { Json } from '../yaml.js';
+import type { Json } from '../yaml-types.js';
 import { transformNamespace } from './namespace.js';
 
 export interface ValueAddTarget {

@@ -2,7 +2,7 @@
 // names are final.
 import { type FieldSpec, gvkSelected, visitField } from '../fieldspec.js';
 import { isObject, KustomizeError, lowerKeys, parseApiVersion, type Resource } from '../resource.js';
-import type { Json } from '../yaml.js';
+import type { Json } from '../yaml-types.js';
 import { getField } from './field-path.js';
 
 export interface Var {
