@@ -1,20 +1,16 @@
 // One kustomization: accumulate its resources, bases and components, then run its generators and
-// its transformers in kustomize's fixed order (kustomize's KustTarget). Every transformer, from a
-// kustomization field or a `transformers:` entry, runs through the builtin registry
-// (builtins/transformers.ts).
+// its transformers in kustomize's fixed order (kustomize's KustTarget). Every generator and every
+// transformer, from a kustomization field or a `generators:` / `transformers:` entry, runs through
+// the builtin registries (builtins/generators.ts, builtins/transformers.ts).
 import * as path from 'node:path';
 import { type Accumulator, emptyAccumulator, noteTransformation, type SortOptions } from './accumulator.js';
 import { fail, str, wrapYaml } from './builtins/common.js';
-import { type FieldConfig, transformerFieldConfigs } from './builtins/fields.js';
+import { type FieldConfig, generatorFieldConfigs, transformerFieldConfigs } from './builtins/fields.js';
+import { addGenerated, builtinGenerators, type GeneratorContext } from './builtins/generators.js';
 import { builtinTransformers } from './builtins/transformers.js';
 import { crdConfig } from './crds.js';
 import { emptyConfig, mergeConfig, parseConfig, parseFieldSpecs } from './fieldspec.js';
-import {
-  type GeneratorOptions,
-  generate,
-  parseGeneratorArgs,
-  parseGeneratorOptions,
-} from './generators/generate.js';
+import { parseGeneratorOptions } from './generators/generate.js';
 import { asStringList, canonicalKeys, type LoadedKustomization, loadKustomization } from './kustomization.js';
 import type { Loader } from './loader.js';
 import { loadOpenApi } from './openapi.js';
@@ -24,7 +20,6 @@ import {
   isClusterScoped,
   isObject,
   KustomizeError,
-  lowerKeys,
   type Origin,
   Resource,
   sameId,
@@ -251,132 +246,36 @@ function accumulateComponents(
 // ---------------------------------------------------------------------------------------------
 // Generators
 
-function mergeGenerated(ra: Accumulator, res: Resource, w: string): void {
-  const id = res.id;
-  const matches = ra.resources.filter((r) => r.allIds.some((x) => sameId(x, id)));
-  if (matches.length === 0) {
-    if (res.behavior === 'merge' || res.behavior === 'replace') {
-      fail(w, `id ${idDisplay(id)} does not exist; cannot merge or replace`);
-    }
-    const clash = ra.resources.find((x) => sameId(x.id, id));
-    if (clash) fail(w, `may not add resource with an already registered id: ${idDisplay(id)}`);
-    ra.resources.push(res);
-    return;
-  }
-  if (matches.length > 1) fail(w, `found multiple objects that could accept merge of ${idDisplay(id)}`);
-  const old = matches[0]!;
-  if (res.behavior !== 'merge' && res.behavior !== 'replace') {
-    fail(w, `id ${idDisplay(id)} exists; behavior must be merge or replace`);
-  }
-  const labels = { ...old.labels(), ...res.labels() };
-  const annotations = { ...old.annotations(), ...res.annotations() };
-  if (res.behavior === 'merge') {
-    for (const field of ['data', 'binaryData'] as const) {
-      const o = old.obj[field];
-      const n = res.obj[field];
-      if (isObject(o) || isObject(n)) {
-        res.obj[field] = { ...(isObject(o) ? o : {}), ...(isObject(n) ? n : {}) };
-      }
-    }
-  }
-  const md = res.metadata;
-  if (Object.keys(labels).length) md.labels = labels;
-  if (Object.keys(annotations).length) md.annotations = annotations;
-  res.name = old.name;
-  res.namespace = old.namespace;
-  res.previousIds = old.previousIds;
-  res.prefixes = old.prefixes;
-  res.suffixes = old.suffixes;
-  // A merged object gets a hash suffix only if both the old and the new one want it.
-  res.needsHash = res.needsHash && old.needsHash;
-  res.refVarNames = old.refVarNames;
-  if (old.origin && res.behavior === 'merge') res.origin = old.origin;
-  ra.resources[ra.resources.indexOf(old)] = res;
-}
-
 function runGenerators(ra: Accumulator, ldr: Loader, k: JsonObject, w: string): void {
   const globalOptions = parseGeneratorOptions(k.generatorOptions);
-  for (const [field, kind] of [
-    ['configMapGenerator', 'ConfigMap'],
-    ['secretGenerator', 'Secret'],
-  ] as const) {
-    const list = k[field];
-    if (!Array.isArray(list)) continue;
-    for (const entry of list) {
-      const args = parseGeneratorArgs(entry, `${w}: ${field}`);
-      const res = generate(kind, args, globalOptions, ldr, `${w}: ${field}`);
-      res.origin = {
-        configuredIn: ldr.relative(w),
-        configuredBy: { apiVersion: 'builtin', kind: `${kind}Generator` },
-      };
-      mergeGenerated(ra, res, w);
-    }
+  for (const field of generatorFieldConfigs(k, w)) {
+    const ctx = { ldr, where: field.where, globalOptions };
+    runGenerator(ra, field.kind, field.cfg, ctx, builtinOrigin(ldr, w, field.kind), w);
   }
-  refuseHelmCharts(k, w);
   for (const { cfg, file } of loadPluginConfigs(ldr, asStringList(k.generators, `${w}: generators`), w)) {
-    runGeneratorPlugin(ra, ldr, cfg, globalOptions, w, pluginOrigin(ldr, cfg, file));
+    const kind = cfg.kind;
+    if (typeof kind !== 'string' || !builtinGenerators.has(kind)) {
+      fail(
+        w,
+        `generator plugin ${String(cfg.apiVersion)}/${String(kind)} is not supported (only builtin generators)`,
+      );
+    }
+    runGenerator(ra, kind, cfg, { ldr, where: w, globalOptions }, pluginOrigin(ldr, cfg, file), w);
   }
 }
 
-/**
- * Charts are refused, as kustomize refuses them without `--enable-helm` (which Flux never passes):
- * a build does not run Helm or fetch charts.
- */
-function refuseHelmCharts(k: JsonObject, w: string): void {
-  for (const field of ['helmCharts', 'helmChartInflationGenerator'] as const) {
-    const charts = k[field];
-    if (!Array.isArray(charts) || charts.length === 0) continue;
-    const first = charts[0];
-    const name = isObject(first) && typeof first.name === 'string' ? ` "${first.name}"` : '';
-    fail(
-      w,
-      `${field}: chart${name} is not supported: builds do not run Helm (kustomize: must specify --enable-helm)`,
-    );
-  }
-}
-
-function runGeneratorPlugin(
+function runGenerator(
   ra: Accumulator,
-  ldr: Loader,
+  kind: string,
   cfg: JsonObject,
-  globalOptions: GeneratorOptions | undefined,
-  w: string,
+  ctx: GeneratorContext,
   origin: Origin,
+  w: string,
 ): void {
-  const kind = cfg.kind;
-  if (kind === 'ConfigMapGenerator' || kind === 'SecretGenerator') {
-    const { apiVersion: _a, kind: _k, metadata: _m, ...args } = cfg;
-    const md = isObject(cfg.metadata) ? cfg.metadata : {};
-    if (args.name === undefined || args.name === null || args.name === '') args.name = md.name ?? '';
-    if (args.namespace === undefined && typeof md.namespace === 'string') args.namespace = md.namespace;
-    const res = generate(
-      kind === 'ConfigMapGenerator' ? 'ConfigMap' : 'Secret',
-      parseGeneratorArgs(args, w),
-      globalOptions,
-      ldr,
-      w,
-    );
-    res.origin = origin;
-    mergeGenerated(ra, res, w);
-    return;
-  }
-  if (kind === 'IAMPolicyGenerator') {
-    const res = iamPolicyServiceAccount(cfg, w);
-    res.origin = origin;
-    mergeGenerated(ra, res, w);
-    return;
-  }
-  if (kind === 'HelmChartInflationGenerator') {
-    fail(
-      w,
-      'HelmChartInflationGenerator is not supported: builds do not run Helm (kustomize: must specify --enable-helm)',
-    );
-  }
-  // Anything else listed under generators: emit it as a resource only if it is a plain object.
-  fail(
-    w,
-    `generator plugin ${String(cfg.apiVersion)}/${String(kind)} is not supported (only builtin generators)`,
-  );
+  const b = builtinGenerators.get(kind)!;
+  const res = b.generate(b.parse(cfg, ctx), ctx);
+  res.origin = origin;
+  addGenerated(ra, res, w);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -392,29 +291,6 @@ function pluginOrigin(ldr: Loader, cfg: JsonObject, file: string): Origin {
   };
   if (typeof md.namespace === 'string' && md.namespace) by.namespace = md.namespace;
   return { configuredIn: ldr.relative(file), configuredBy: by };
-}
-
-/** GKE workload identity: a ServiceAccount annotated with its Google service account. */
-function iamPolicyServiceAccount(cfg: JsonObject, w: string): Resource {
-  const gsa = lowerKeys(cfg.serviceAccount);
-  const ksa = lowerKeys(cfg.kubernetesService);
-  const gsaName = str(gsa.name);
-  const project = str(gsa.projectid);
-  const name = str(ksa.name);
-  if (!gsaName || !project || !name) {
-    fail(
-      w,
-      'IAMPolicyGenerator needs kubernetesService.name, serviceAccount.name and serviceAccount.projectId',
-    );
-  }
-  if (str(cfg.cloud) !== 'gke') fail(w, `IAMPolicyGenerator: unsupported cloud "${str(cfg.cloud)}"`);
-  const metadata: JsonObject = {
-    annotations: { 'iam.gke.io/gcp-service-account': `${gsaName}@${project}.iam.gserviceaccount.com` },
-    name,
-  };
-  const ns = str(ksa.namespace);
-  if (ns) metadata.namespace = ns;
-  return new Resource({ apiVersion: 'v1', kind: 'ServiceAccount', metadata });
 }
 
 function loadPluginConfigs(ldr: Loader, entries: string[], w: string): { cfg: JsonObject; file: string }[] {

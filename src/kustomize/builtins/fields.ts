@@ -1,7 +1,8 @@
-// The kustomization's transformer fields as builtin configs, in kustomize's order (its
-// kusttarget_configplugin.go): each field becomes the config of the builtin that implements it,
-// with the field specs of the accumulated transformer configuration. Checks here are the field's
-// own shape (kustomize's typed Kustomization); the options are parsed by the builtin.
+// The kustomization's generator and transformer fields as builtin configs, in kustomize's order
+// (its kusttarget_configplugin.go): each field becomes the config of the builtin that implements
+// it, a transformer's with the field specs of the accumulated transformer configuration. Checks
+// here are the field's own shape (kustomize's typed Kustomization); the options are parsed by the
+// builtin.
 import type { FieldSpec, TransformerConfig } from '../fieldspec.js';
 import { parseFieldSpecs } from '../fieldspec.js';
 import { isObject } from '../resource.js';
@@ -14,6 +15,49 @@ export interface FieldConfig {
   fieldSpecs: FieldSpec[];
   /** Whether kustomize records this transformer in the transformerAnnotations. */
   annotated: boolean;
+}
+
+export interface GeneratorFieldConfig {
+  kind: string;
+  cfg: JsonObject;
+  /** Where the field was written, for errors. */
+  where: string;
+}
+
+/** Yields lazily, so a bad entry is reported only once the generators before it have run. */
+export function* generatorFieldConfigs(k: JsonObject, w: string): Generator<GeneratorFieldConfig> {
+  for (const [field, kind] of [
+    ['configMapGenerator', 'ConfigMapGenerator'],
+    ['secretGenerator', 'SecretGenerator'],
+  ] as const) {
+    const list = k[field];
+    if (!Array.isArray(list)) continue;
+    const where = `${w}: ${field}`;
+    for (const entry of list) {
+      if (!isObject(entry)) fail(where, 'generator entry must be a map');
+      // The typed field has no metadata to take a name or namespace from.
+      const { metadata: _m, ...cfg } = entry;
+      yield { kind, cfg, where };
+    }
+  }
+  refuseHelmCharts(k, w);
+}
+
+/**
+ * Charts are refused, as kustomize refuses them without `--enable-helm` (which Flux never passes):
+ * a build does not run Helm or fetch charts.
+ */
+function refuseHelmCharts(k: JsonObject, w: string): void {
+  for (const field of ['helmCharts', 'helmChartInflationGenerator'] as const) {
+    const charts = k[field];
+    if (!Array.isArray(charts) || charts.length === 0) continue;
+    const first = charts[0];
+    const name = isObject(first) && typeof first.name === 'string' ? ` "${first.name}"` : '';
+    fail(
+      w,
+      `${field}: chart${name} is not supported: builds do not run Helm (kustomize: must specify --enable-helm)`,
+    );
+  }
 }
 
 function mergeSpecsWith(base: FieldSpec[], extra: FieldSpec[]): FieldSpec[] {
