@@ -57,3 +57,75 @@ secretGenerator:
     );
   });
 });
+
+describe('generators: entries and the generator fields run the same builtins', () => {
+  it('makes the same ConfigMap from a ConfigMapGenerator config, named by its metadata', () => {
+    const field = buildTree({
+      '/app/kustomization.yaml':
+        "configMapGenerator:\n- name: settings\n  literals:\n  - TEST=this is a 'test'\n",
+    });
+    const plugin = buildTree({
+      '/app/kustomization.yaml': 'generators:\n- g.yaml\n',
+      '/app/g.yaml':
+        "apiVersion: builtin\nkind: ConfigMapGenerator\nmetadata:\n  name: settings\nliterals:\n- TEST=this is a 'test'\n",
+    });
+    assert.deepEqual(plugin, field);
+    find(plugin, 'ConfigMap', 'settings-k9cc55dfm5');
+  });
+
+  it('does not take a field entry name from a metadata key', () => {
+    assert.throws(
+      () =>
+        buildTree({
+          '/app/kustomization.yaml': 'configMapGenerator:\n- metadata:\n    name: c\n  literals:\n  - a=1\n',
+        }),
+      /kustomization.yaml: configMapGenerator: a ConfigMap generator needs a name/,
+    );
+  });
+
+  it('generates the workload identity ServiceAccount of an IAMPolicyGenerator', () => {
+    const objs = buildTree({
+      '/app/kustomization.yaml': 'generators:\n- g.yaml\n',
+      '/app/g.yaml':
+        'apiVersion: builtin\nkind: IAMPolicyGenerator\nmetadata:\n  name: iam\ncloud: gke\nkubernetesService:\n  namespace: ns\n  name: ksa\nserviceAccount:\n  name: gsa\n  projectId: proj\n',
+    });
+    const sa = find(objs, 'ServiceAccount', 'ksa') as {
+      metadata: { namespace: string; annotations: object };
+    };
+    assert.equal(sa.metadata.namespace, 'ns');
+    assert.deepEqual(sa.metadata.annotations, {
+      'iam.gke.io/gcp-service-account': 'gsa@proj.iam.gserviceaccount.com',
+    });
+  });
+
+  it('refuses a generator kind that is not a builtin', () => {
+    assert.throws(
+      () =>
+        buildTree({
+          '/app/kustomization.yaml': 'generators:\n- g.yaml\n',
+          '/app/g.yaml': 'apiVersion: example.com/v1\nkind: Mine\nmetadata:\n  name: x\n',
+        }),
+      /generator plugin example.com\/v1\/Mine is not supported \(only builtin generators\)/,
+    );
+  });
+
+  it('reports errors in kustomize order: field entries first, then Helm charts, then generators: entries', () => {
+    const kust = (lines: string) =>
+      buildTree({ '/app/kustomization.yaml': lines, '/app/g.yaml': 'kind: Mine\n' });
+    assert.throws(
+      () =>
+        kust(
+          'configMapGenerator:\n- name: c\n  behavior: merge\n  literals:\n  - a=1\n- 7\nhelmCharts:\n- name: p\ngenerators:\n- g.yaml\n',
+        ),
+      /kustomization.yaml: id ConfigMap.v1\/c does not exist; cannot merge or replace/,
+    );
+    assert.throws(
+      () => kust('secretGenerator:\n- 7\nhelmCharts:\n- name: p\ngenerators:\n- g.yaml\n'),
+      /kustomization.yaml: secretGenerator: generator entry must be a map/,
+    );
+    assert.throws(
+      () => kust('helmCharts:\n- name: p\ngenerators:\n- g.yaml\n'),
+      /helmCharts: chart "p" is not supported/,
+    );
+  });
+});
