@@ -3,11 +3,11 @@
 // test/kustomization/fetch.test.ts but was 1.8-2.4x slower on a kube-prometheus-sized artifact, so
 // src/ keeps the hand-written reader (docs/architecture.md). Not used by src/.
 import { constants, createReadStream } from 'node:fs';
-import { lstat, mkdir, open, realpath } from 'node:fs/promises';
+import { mkdir, open, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { Parser, type ReadEntry } from 'tar';
-import type { ExtractLimits, ExtractSummary } from '../../src/kustomization/extract.js';
+import { type ExtractLimits, type ExtractSummary, ensureDir } from '../../src/kustomization/extract.js';
 import { ArtifactFetchError } from '../../src/kustomization/fetcherror.js';
 
 const BLOCK = 512;
@@ -277,35 +277,6 @@ async function extractEntries(
       summary.bytes += size;
     }
   }
-}
-
-/** Creates root/parts… one level at a time, refusing anything on the way that is not a real directory. */
-async function ensureDir(
-  root: string,
-  parts: readonly string[],
-  entry: string,
-  dirs: Set<string>,
-): Promise<string> {
-  let dir = root;
-  for (const part of parts) {
-    dir = join(dir, part);
-    if (dirs.has(dir)) continue;
-    let st = await lstat(dir).catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') return undefined;
-      throw err;
-    });
-    if (st === undefined) {
-      await mkdir(dir, { mode: 0o755 }).catch((err: NodeJS.ErrnoException) => {
-        if (err.code !== 'EEXIST') throw err;
-      });
-      st = await lstat(dir);
-    }
-    if (st.isSymbolicLink())
-      throw unsafe(entry, `the path goes through a symlink at ${JSON.stringify(part)}`);
-    if (!st.isDirectory()) throw unsafe(entry, `${JSON.stringify(part)} exists and is not a directory`);
-    dirs.add(dir);
-  }
-  return dir;
 }
 
 async function writeFile(

@@ -329,7 +329,7 @@ async function skipData(reader: ChunkReader, size: number, name: string): Promis
 }
 
 /** Creates root/parts… one level at a time, refusing anything on the way that is not a real directory. */
-async function ensureDir(
+export async function ensureDir(
   root: string,
   parts: readonly string[],
   entry: string,
