@@ -15,10 +15,10 @@ import { ownerLabelsFor, ResourceManager } from '../apply/manager.js';
 import { isPruneDisabled, ownedBy } from '../apply/metadata.js';
 import type { KubeClient } from '../kube/client.js';
 import { formatRef, type Manifest, refOf } from '../kube/dynamic.js';
-import { isNotFound } from '../kube/errors.js';
-import { CoreTypes, collectionPath, type ObjectList, objectPath } from '../kube/resource.js';
+import { collectionPath, type ObjectList } from '../kube/resource.js';
 import { BuildError } from '../kustomization/build.js';
 import { buildManifestsDecrypting, DecryptionError } from '../kustomization/decrypt.js';
+import { readConfigData } from '../kustomization/references.js';
 import { collectVars } from '../kustomization/substitute-from.js';
 import { addKeyFiles, emptyKeyring, type Keyring, KeyringError } from '../sops/index.js';
 import { CliError, type Command } from './command.js';
@@ -102,23 +102,6 @@ function gitTop(dir: string): string | undefined {
 
 // ---- Against the cluster -----------------------------------------------------------------------
 
-/** A ConfigMap's or Secret's data for postBuild.substituteFrom; undefined when it does not exist. */
-export async function readData(
-  client: KubeClient,
-  kind: 'ConfigMap' | 'Secret',
-  namespace: string,
-  name: string,
-): Promise<Record<string, string> | undefined> {
-  const rt = kind === 'Secret' ? CoreTypes.secret : CoreTypes.configMap;
-  try {
-    const o = await client.get<{ data?: Record<string, string> }>(objectPath(rt, namespace, name));
-    return o.data ?? {};
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
-}
-
 /** The build the controller would make of `root`/`specPath` for `ks` (the tree is only read). */
 async function buildLocally(
   s: Session,
@@ -134,7 +117,7 @@ async function buildLocally(
     const ns = ks.metadata.namespace ?? s.namespace;
     try {
       vars = await collectVars(pb.substitute, pb.substituteFrom ?? [], (kind, name) =>
-        readData(s.client, kind, ns, name),
+        readConfigData(s.client, kind, ns, name),
       );
     } catch (err) {
       throw new BuildError('BuildFailed', `post-build substitutions failed: ${(err as Error).message}`);
@@ -157,7 +140,7 @@ async function decryptionKeys(s: Session, ks: Kustomization): Promise<Keyring | 
   const where = `decryption Secret '${ns}/${dec.secretRef.name}'`;
   let data: Record<string, string> | undefined;
   try {
-    data = await readData(s.client, 'Secret', ns, dec.secretRef.name);
+    data = await readConfigData(s.client, 'Secret', ns, dec.secretRef.name);
   } catch (err) {
     throw new CliError(
       `cannot read the ${where} (diff needs the rights to read it): ${(err as Error).message}`,

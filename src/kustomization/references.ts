@@ -28,7 +28,7 @@ export class SpecReferences {
     const ns = obj.metadata.namespace ?? 'default';
     try {
       return await collectVars(pb.substitute, pb.substituteFrom ?? [], (kind, name) =>
-        this.readData(kind, ns, name),
+        readConfigData(this.deps.client, kind, ns, name),
       );
     } catch (err) {
       throw new KustomizationStepError(
@@ -64,7 +64,7 @@ export class SpecReferences {
       }
       if (dec.secretRef) {
         const where = `decryption Secret '${ns}/${dec.secretRef.name}'`;
-        const data = await this.readData('Secret', ns, dec.secretRef.name);
+        const data = await readConfigData(this.deps.client, 'Secret', ns, dec.secretRef.name);
         if (!data) throw new KustomizationStepError('DecryptionFailed', `${where} not found`);
         const files = Object.keys(data)
           .sort()
@@ -84,7 +84,7 @@ export class SpecReferences {
     const sa = obj.spec.serviceAccountName || this.deps.defaultServiceAccount;
     const secretRef = obj.spec.kubeConfig?.secretRef;
     if (secretRef) {
-      const data = await this.readData('Secret', ns, secretRef.name);
+      const data = await readConfigData(this.deps.client, 'Secret', ns, secretRef.name);
       if (!data)
         throw new KustomizationStepError(
           'ReconciliationFailed',
@@ -109,21 +109,21 @@ export class SpecReferences {
     }
     return sa ? this.deps.clients.impersonate(ns, sa) : this.deps.clients.controller();
   }
+}
 
-  private async readData(
-    kind: 'ConfigMap' | 'Secret',
-    namespace: string,
-    name: string,
-  ): Promise<Record<string, string> | undefined> {
-    const rt = kind === 'Secret' ? CoreTypes.secret : CoreTypes.configMap;
-    try {
-      const o = await this.deps.client.get<{ data?: Record<string, string> }>(
-        objectPath(rt, namespace, name),
-      );
-      return o.data ?? {};
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
+/** A ConfigMap's or Secret's data for postBuild.substituteFrom and key references; undefined when it does not exist. */
+export async function readConfigData(
+  client: KubeClient,
+  kind: 'ConfigMap' | 'Secret',
+  namespace: string,
+  name: string,
+): Promise<Record<string, string> | undefined> {
+  const rt = kind === 'Secret' ? CoreTypes.secret : CoreTypes.configMap;
+  try {
+    const o = await client.get<{ data?: Record<string, string> }>(objectPath(rt, namespace, name));
+    return o.data ?? {};
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
   }
 }

@@ -5,10 +5,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Kustomization } from '../api/kustomization.js';
-import { computeDrift, readData } from '../cli/diff.js';
+import { computeDrift } from '../cli/diff.js';
 import type { KubeClient } from '../kube/client.js';
 import { BuildError, buildManifests } from '../kustomization/build.js';
 import { fetchArtifact } from '../kustomization/fetch.js';
+import { readConfigData } from '../kustomization/references.js';
 import { collectVars } from '../kustomization/substitute-from.js';
 import type { Drift } from './api.js';
 import type { FluxObject } from './store.js';
@@ -52,7 +53,7 @@ export async function driftOf(
     let vars: Record<string, string> | undefined;
     if (pb && (pb.substitute || pb.substituteFrom?.length)) {
       vars = await collectVars(pb.substitute, pb.substituteFrom ?? [], (kind, name) =>
-        readData(client, kind, ns, name),
+        readConfigData(client, kind, ns, name),
       );
     }
     let objects: ReturnType<typeof buildManifests>;
