@@ -2,6 +2,7 @@
 // manifests byte-identical to its last full, successful apply is recorded without contacting the
 // cluster — and when every file and listing that apply's build read is unchanged, without building.
 import { createHash } from 'node:crypto';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { ConditionType, getCondition } from '../api/conditions.js';
 import { getRequeueAfter, type Kustomization } from '../api/kustomization.js';
 import { reconcileRequestedAt } from '../api/meta.js';
@@ -82,4 +83,25 @@ export function unchangedOutcome(revision: string, last: LastApply): Applied {
     digest: last.digest,
     changed: false,
   };
+}
+
+/**
+ * Of `keys` (Kustomizations about to reconcile the artifact extracted at `dir`), those whose last
+ * apply read a file or listing that this artifact answers differently: the ones a commit actually
+ * changes. Keys with no apply on record are not included (nothing says they are touched).
+ */
+export async function touchedKeys(
+  keys: readonly string[],
+  lastApply: (key: string) => LastApply | undefined,
+  dir: string,
+): Promise<string[]> {
+  const touched: string[] = [];
+  for (let i = 0; i < keys.length; i++) {
+    // Thousands of Kustomizations may share a source: keep the event loop responsive.
+    if (i > 0 && i % 64 === 0) await yieldToEventLoop();
+    const key = keys[i]!;
+    const last = lastApply(key);
+    if (last && !sameReads(last.reads, dir)) touched.push(key);
+  }
+  return touched;
 }

@@ -38,7 +38,7 @@ import { unreadyDependency } from './dependencies.js';
 import { healthTargets } from './healthtargets.js';
 import type { ReconcileMemo } from './memo.js';
 import { KustomizationStepError, type Outcome } from './outcome.js';
-import { planBuild, shortCutBase, unchangedOutcome, varsDigestOf } from './plan.js';
+import { planBuild, shortCutBase, touchedKeys, unchangedOutcome, varsDigestOf } from './plan.js';
 import { DeferredProgress, PROGRESS_DELAY_MS } from './progress.js';
 import { redactValues } from './redact.js';
 import { SpecReferences } from './references.js';
@@ -71,6 +71,9 @@ export interface KustomizationReconcilerDeps {
   /** What passes remember of each other (memo.ts). */
   memo: ReconcileMemo;
 }
+
+/** How long a triage may wait for an artifact before the queue keeps its plain order. */
+const TRIAGE_TIMEOUT_MS = 30_000;
 
 export class KustomizationReconciler {
   private readonly artifacts: ArtifactCache;
@@ -143,6 +146,28 @@ export class KustomizationReconciler {
     await this.carryOut(obj, req, verdict);
     return verdict.requeueAfterMs === undefined ? {} : { requeueAfter: verdict.requeueAfterMs };
   };
+
+  /**
+   * Of `keys`, about to reconcile `artifact`, those its revision changes (see {@link touchedKeys}).
+   * Fetches the artifact the reconciles will share; undefined when it cannot be fetched now.
+   */
+  async touchedBy(artifact: Artifact, keys: readonly string[]): Promise<string[] | undefined> {
+    let tree: ArtifactLease;
+    try {
+      tree = await this.artifacts.acquire(
+        artifact.url,
+        artifact.digest,
+        AbortSignal.timeout(TRIAGE_TIMEOUT_MS),
+      );
+    } catch {
+      return undefined; // the reconciles fetch it again and report why it failed
+    }
+    try {
+      return await touchedKeys(keys, (key) => this.memo.lastApply(key), tree.dir);
+    } finally {
+      tree.release();
+    }
+  }
 
   /** The pipeline. Never throws: failures become an outcome with a condition reason. */
   private async reconcileManifests(

@@ -132,15 +132,28 @@ export function setupKustomizeController(
 
   sources.on((event, repo, old) => {
     if (event === 'deleted' || event === 'resync') return;
-    const revision = repo.status?.artifact?.revision;
-    if (!revision || revision === old?.status?.artifact?.revision) return;
+    const artifact = repo.status?.artifact;
+    if (!artifact || artifact.revision === old?.status?.artifact?.revision) return;
     const users = kustomizations.list().filter((k) => usesSource(k, repo));
+    const queued: Kustomization[] = [];
     for (const k of dependencyOrder(users)) {
       // Already working on (or done with) this revision: nothing to do.
-      if (k.status?.lastAttemptedRevision === revision && getCondition(k, 'Ready')?.status === 'True')
+      if (
+        k.status?.lastAttemptedRevision === artifact.revision &&
+        getCondition(k, 'Ready')?.status === 'True'
+      )
         continue;
       controller.enqueue(objectKey(k));
+      queued.push(k);
     }
+    // Of thousands sharing a source, a commit usually changes a few: those go first, while the
+    // rest only record the revision. Dependents keep their place behind their dependencies.
+    const movable = queued.filter((k) => !k.spec.dependsOn?.length).map(objectKey);
+    if (movable.length < 2) return;
+    void reconciler.touchedBy(artifact, movable).then((touched) => {
+      if (!touched || touched.length === movable.length) return;
+      for (const key of touched.reverse()) controller.prioritize(key);
+    });
   });
 
   if (opts.watchConfigsLabelSelector) {

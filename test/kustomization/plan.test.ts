@@ -10,7 +10,13 @@ import { ChangeSet } from '../../src/apply/changeset.js';
 import { type BuiltManifests, buildManifests, manifestsDigest } from '../../src/kustomization/build.js';
 import { RecordingFileSystem } from '../../src/kustomization/buildinputs.js';
 import type { LastApply } from '../../src/kustomization/memo.js';
-import { planBuild, shortCutBase, unchangedOutcome, varsDigestOf } from '../../src/kustomization/plan.js';
+import {
+  planBuild,
+  shortCutBase,
+  touchedKeys,
+  unchangedOutcome,
+  varsDigestOf,
+} from '../../src/kustomization/plan.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'mooring-plan-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -212,4 +218,24 @@ test('a pass that applies nothing reports the last apply as unchanged, skipped o
   });
   assert.equal(outcome.changeSet.find('ConfigMap/default/skipped')?.note, 'ssa: ignore');
   assert.equal(outcome.inventory.length, 3);
+});
+
+test('touched keys: only those whose last apply read something the new tree answers differently', async () => {
+  const lastApplies = new Map<string, LastApply>([
+    ['ns/old-content', await lastApplyOf(tree({ 'app/cm.yaml': cm('a', '1') }))],
+    ['ns/same-content', await lastApplyOf(tree({ 'app/cm.yaml': cm('a', '2') }))],
+  ]);
+  const lookup = (k: string) => lastApplies.get(k);
+  const next = tree({ 'app/cm.yaml': cm('a', '2'), 'elsewhere/cm.yaml': cm('b', '1') });
+  const keys = [
+    'ns/old-content',
+    'ns/same-content',
+    'ns/never-applied',
+    ...Array(200).fill('ns/same-content'),
+  ];
+  // A key never applied is not known to be touched.
+  assert.deepEqual(await touchedKeys(keys, lookup, next), ['ns/old-content']);
+  // A new file in a directory the build listed is a change.
+  const added = tree({ 'app/cm.yaml': cm('a', '2'), 'app/more.yaml': cm('b', '1') });
+  assert.deepEqual(await touchedKeys(['ns/same-content'], lookup, added), ['ns/same-content']);
 });
