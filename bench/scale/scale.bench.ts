@@ -34,7 +34,9 @@ async function scrape(port: number): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   for (const line of text.split('\n')) {
     if (!line.startsWith('rest_client_requests_total{')) continue;
-    const verb = /verb="([^"]+)"/.exec(line)?.[1] ?? '?';
+    // Failed requests (a 409, a 429, a timeout) count apart: they are not writes that landed.
+    const code = /code="([^"]+)"/.exec(line)?.[1] ?? '';
+    const verb = `${/verb="([^"]+)"/.exec(line)?.[1] ?? '?'}${code.startsWith('2') ? '' : ` ${code}`}`;
     out.set(verb, (out.get(verb) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
   }
   return out;
@@ -60,6 +62,35 @@ async function heapSnapshot(pid: number, dir: string): Promise<void> {
       return;
     }
   }
+}
+
+/**
+ * Writes the apiserver served, by verb, resource and subresource (every client: the controller,
+ * kubectl, the controller-manager). Splits the controller's patches into status and object writes.
+ */
+async function serverWrites(state: Parameters<typeof kubectlOk>[0]): Promise<Map<string, number>> {
+  const text = await kubectlOk(state, ['get', '--raw', '/metrics']);
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('apiserver_request_total{')) continue;
+    const label = (k: string) => new RegExp(`[{,]${k}="([^"]*)"`).exec(line)?.[1] ?? '';
+    const verb = label('verb');
+    if (!['POST', 'PUT', 'PATCH', 'DELETE', 'APPLY'].includes(verb)) continue;
+    const sub = label('subresource');
+    const key = `${verb} ${label('resource')}${sub ? `/${sub}` : ''}${label('dry_run') ? ' (dry-run)' : ''} ${label('code')}`;
+    out.set(key, (out.get(key) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
+  }
+  return out;
+}
+
+/** BENCH_BREAKDOWN=1: what each phase wrote, as the apiserver counted it. */
+const breakdown = process.env.BENCH_BREAKDOWN === '1';
+
+function printBreakdown(phase: string, d: Record<string, number>): void {
+  const lines = Object.entries(d)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `  ${v}\t${k}`);
+  process.stderr.write(`scale: apiserver writes during ${phase}:\n${lines.join('\n')}\n`);
 }
 
 function diff(a: Map<string, number>, b: Map<string, number>): Record<string, number> {
@@ -120,6 +151,7 @@ async function runSize(n: number): Promise<Record<string, string>> {
       );
     }
     const before = await scrape(port);
+    const server0 = breakdown ? await serverWrites(state) : new Map<string, number>();
     const cpu0 = procSample(pid).cpuS;
     const started = Date.now();
     await kubectlOk(state, ['-n', ns, 'apply', '--server-side', '-f', '-'], docs.join('---\n'));
@@ -141,6 +173,8 @@ async function runSize(n: number): Promise<Record<string, string>> {
     const allReady = (Date.now() - started) / 1000;
     const lagFirst = await eventLoopDelay(port);
     const afterFirst = await scrape(port);
+    const server1 = breakdown ? await serverWrites(state) : new Map<string, number>();
+    if (breakdown) printBreakdown('the first sync', diff(server0, server1));
     const firstSample = procSample(pid);
     const cpuFirst = firstSample.cpuS - cpu0;
 
@@ -170,6 +204,8 @@ async function runSize(n: number): Promise<Record<string, string>> {
     const steadyPeakKb = procSample(pid).rssKb;
     const lagSteady = await eventLoopDelay(port);
     const steadyReq = diff(steady0, await scrape(port));
+    const server2 = breakdown ? await serverWrites(state) : new Map<string, number>();
+    if (breakdown) printBreakdown('the steady pass', diff(server1, server2));
     const statusWrites = steadyReq.patch ?? 0; // lastHandledReconcileAt must be recorded: one status patch each
 
     // One commit that changes one application.
@@ -202,6 +238,7 @@ async function runSize(n: number): Promise<Record<string, string>> {
       await new Promise((r) => setTimeout(r, 20));
     }
     const bumpS = (Date.now() - (revisionAt || bumpStart)) / 1000;
+    if (breakdown) printBreakdown('one app changed', diff(server2, await serverWrites(state)));
     const final = procSample(pid);
     const heap = await heapFigures(port);
     // Informer caches, inventories and apply caches per Kustomization: the used heap at the end
