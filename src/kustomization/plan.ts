@@ -98,7 +98,7 @@ export async function touchedKeys(
   const touched: string[] = [];
   for (let i = 0; i < keys.length; i++) {
     // Thousands of Kustomizations may share a source: keep the event loop responsive.
-    if (i > 0 && i % 64 === 0) await yieldToEventLoop();
+    if (i > 0 && i % 256 === 0) await yieldToEventLoop();
     const key = keys[i]!;
     const last = lastApply(key);
     if (last && !sameReads(last.reads, dir)) touched.push(key);

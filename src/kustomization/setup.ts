@@ -134,26 +134,31 @@ export function setupKustomizeController(
     if (event === 'deleted' || event === 'resync') return;
     const artifact = repo.status?.artifact;
     if (!artifact || artifact.revision === old?.status?.artifact?.revision) return;
-    const users = kustomizations.list().filter((k) => usesSource(k, repo));
-    const queued: Kustomization[] = [];
-    for (const k of dependencyOrder(users)) {
+    const pending = dependencyOrder(kustomizations.list().filter((k) => usesSource(k, repo))).filter(
       // Already working on (or done with) this revision: nothing to do.
-      if (
-        k.status?.lastAttemptedRevision === artifact.revision &&
-        getCondition(k, 'Ready')?.status === 'True'
-      )
-        continue;
-      controller.enqueue(objectKey(k));
-      queued.push(k);
-    }
-    // Of thousands sharing a source, a commit usually changes a few: those go first, while the
-    // rest only record the revision. Dependents keep their place behind their dependencies.
-    const movable = queued.filter((k) => !k.spec.dependsOn?.length).map(objectKey);
-    if (movable.length < 2) return;
-    void reconciler.touchedBy(artifact, movable).then((touched) => {
-      if (!touched || touched.length === movable.length) return;
-      for (const key of touched.reverse()) controller.prioritize(key);
-    });
+      (k) =>
+        k.status?.lastAttemptedRevision !== artifact.revision || getCondition(k, 'Ready')?.status !== 'True',
+    );
+    const enqueue = (first: readonly string[]) => {
+      for (const key of [...first, ...pending.map(objectKey)]) controller.enqueue(key);
+    };
+    // Of thousands sharing a source, a commit usually changes a few: those whose last build read
+    // something it changed go first, and the rest only record the revision after them. A
+    // Kustomization with dependsOn keeps its place behind its dependencies.
+    const movable = pending.filter((k) => !k.spec.dependsOn?.length).map(objectKey);
+    if (movable.length < 2) return enqueue([]);
+    void reconciler.touchedBy(artifact, movable).then(
+      (touched) => {
+        manager.log.debug('new source revision: the Kustomizations it changes go first', {
+          source: objectKey(repo),
+          revision: artifact.revision,
+          changed: touched?.length ?? 'unknown (artifact not fetched)',
+          of: movable.length,
+        });
+        enqueue(touched ?? []);
+      },
+      () => enqueue([]),
+    );
   });
 
   if (opts.watchConfigsLabelSelector) {

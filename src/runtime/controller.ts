@@ -93,11 +93,6 @@ export class Controller<T extends KubeObject> {
     this.queue.add(key);
   }
 
-  /** Lets a waiting key go before the others (see {@link WorkQueue.moveToFront}). */
-  prioritize(key: string): void {
-    this.queue.moveToFront(key);
-  }
-
   /** Starts the workers; informers are started by the manager. */
   start(): void {
     const n = this.opts.concurrency ?? 4;

@@ -58,17 +58,6 @@ export class WorkQueue {
     this.push(key);
   }
 
-  /**
-   * Moves a key that waits for a worker to the front of the queue. A key not waiting (absent, in
-   * progress, or only scheduled for later) is left alone.
-   */
-  moveToFront(key: string): void {
-    const at = this.order.indexOf(key);
-    if (at <= 0) return;
-    this.order.splice(at, 1);
-    this.order.unshift(key);
-  }
-
   /** Adds the key after `ms`; if it is already scheduled, the earlier deadline wins. */
   addAfter(key: string, ms: number): void {
     if (this.shuttingDown) return;

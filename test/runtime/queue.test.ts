@@ -167,17 +167,3 @@ test('depth is reported from the start, also when every key goes straight to an 
   assert.equal(await got, 'a');
   q.done('a');
 });
-
-test('moveToFront lets a waiting key go first; keys in progress or not queued are left alone', async () => {
-  const q = new WorkQueue();
-  for (const k of ['a', 'b', 'c', 'd']) q.add(k);
-  const first = await q.get();
-  assert.equal(first, 'a');
-  q.moveToFront('d');
-  q.moveToFront('a'); // in progress: no effect, and not queued twice
-  q.moveToFront('x'); // unknown: no effect
-  assert.deepEqual([await q.get(), await q.get(), await q.get()], ['d', 'b', 'c']);
-  assert.equal(q.length, 0);
-  q.done('a');
-  assert.equal(q.length, 0);
-});
