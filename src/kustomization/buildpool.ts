@@ -210,6 +210,15 @@ export class BuildPool {
     return outcome.built;
   }
 
+  /**
+   * Starts a build process ahead of a build that is coming (none is alive after an idle minute),
+   * so that loading node and the build modules overlaps the artifact's download.
+   */
+  warm(): void {
+    if (this.workers === 0 || this.closed || this.processes.size > 0) return;
+    this.spawn().idle();
+  }
+
   /** Builds running now, waiting for a process, and live processes. */
   get load(): { running: number; waiting: number; processes: number } {
     const running = [...this.processes].filter((p) => p.taken).length;

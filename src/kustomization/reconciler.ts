@@ -152,6 +152,8 @@ export class KustomizationReconciler {
    * Fetches the artifact the reconciles will share; undefined when it cannot be fetched now.
    */
   async touchedBy(artifact: Artifact, keys: readonly string[]): Promise<string[] | undefined> {
+    // A new revision usually means a build: start its process while the artifact downloads.
+    this.builds.warm();
     let tree: ArtifactLease;
     try {
       tree = await this.artifacts.acquire(

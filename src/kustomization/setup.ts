@@ -147,6 +147,7 @@ export function setupKustomizeController(
     // Kustomization with dependsOn keeps its place behind its dependencies.
     const movable = pending.filter((k) => !k.spec.dependsOn?.length).map(objectKey);
     if (movable.length < 2) return enqueue([]);
+    const triageStarted = Date.now();
     void reconciler.touchedBy(artifact, movable).then(
       (touched) => {
         manager.log.debug('new source revision: the Kustomizations it changes go first', {
@@ -154,6 +155,7 @@ export function setupKustomizeController(
           revision: artifact.revision,
           changed: touched?.length ?? 'unknown (artifact not fetched)',
           of: movable.length,
+          tookMs: Date.now() - triageStarted,
         });
         enqueue(touched ?? []);
       },

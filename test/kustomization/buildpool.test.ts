@@ -98,6 +98,17 @@ test('a build over its time limit fails with the limit; the next build gets a fr
   assert.equal(next.manifests.length, 1);
 });
 
+test('warm starts one idle process ahead of a build, which then uses it; at most one', async () => {
+  const p = pool({ workers: 2 });
+  p.warm();
+  p.warm();
+  assert.deepEqual(p.load, { running: 0, waiting: 0, processes: 1 });
+  const [pid] = p.pids;
+  const built = await p.build({ root: scratch, ks: ks('./quick'), vars: { V: 'v' } });
+  assert.equal(built.manifests.length, 1);
+  assert.deepEqual(p.pids, [pid], 'the build ran in the warmed process');
+});
+
 test('a build waiting for a process is not charged for the wait', async () => {
   const p = pool({ workers: 1, timeoutMs: 3_000 });
   const slow = p.build({ root: scratch, ks: ks('./slow') });
