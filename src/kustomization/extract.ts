@@ -12,8 +12,16 @@
 //     against each header before writing), entry count, single-file size, extended-header size
 //     and run length. File modes are normalised to 0644/0755; owners and mtimes are not restored.
 // On an error destDir may hold part of the archive; callers extract into a temp dir they remove.
-import { constants, createReadStream } from 'node:fs';
-import { lstat, mkdir, open, realpath } from 'node:fs/promises';
+import {
+  closeSync,
+  constants,
+  createReadStream,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  writeFileSync,
+} from 'node:fs';
+import { mkdir, open, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { ArtifactFetchError } from './fetcherror.js';
@@ -289,7 +297,7 @@ async function extractEntries(
 
     const isDir = h.type === '5' || ((h.type === '0' || h.type === '\0') && name.endsWith('/'));
     if (isDir) {
-      await ensureDir(root, safeComponents(name), name, dirs);
+      ensureDir(root, safeComponents(name), name, dirs);
       summary.directories++;
       await skipData(reader, size, name);
     } else if (h.type === '0' || h.type === '\0' || h.type === '7') {
@@ -328,26 +336,23 @@ async function skipData(reader: ChunkReader, size: number, name: string): Promis
   await skipPadding(reader, size, `entry ${JSON.stringify(name)}`);
 }
 
-/** Creates root/parts… one level at a time, refusing anything on the way that is not a real directory. */
-export async function ensureDir(
-  root: string,
-  parts: readonly string[],
-  entry: string,
-  dirs: Set<string>,
-): Promise<string> {
+/**
+ * Creates root/parts… one level at a time, refusing anything on the way that is not a real
+ * directory. Synchronous, as the small-file writes below: new directories are few and cheap.
+ */
+export function ensureDir(root: string, parts: readonly string[], entry: string, dirs: Set<string>): string {
   let dir = root;
   for (const part of parts) {
     dir = join(dir, part);
     if (dirs.has(dir)) continue;
-    let st = await lstat(dir).catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') return undefined;
-      throw err;
-    });
+    let st = lstatSync(dir, { throwIfNoEntry: false });
     if (st === undefined) {
-      await mkdir(dir, { mode: 0o755 }).catch((err: NodeJS.ErrnoException) => {
-        if (err.code !== 'EEXIST') throw err;
-      });
-      st = await lstat(dir);
+      try {
+        mkdirSync(dir, { mode: 0o755 });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+      st = lstatSync(dir);
     }
     if (st.isSymbolicLink())
       throw unsafe(entry, `the path goes through a symlink at ${JSON.stringify(part)}`);
@@ -355,6 +360,20 @@ export async function ensureDir(
     dirs.add(dir);
   }
   return dir;
+}
+
+/**
+ * Files up to this size are read whole and written with synchronous calls. An artifact of a
+ * fleet holds thousands of small files; three thread-pool round trips per file made extracting
+ * 10,000 of them take 4–7 s on a busy controller. Bigger files stream as before.
+ */
+const SYNC_WRITE_MAX_BYTES = 256 * 1024;
+
+function refusedOpen(err: unknown, name: string): never {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ELOOP') throw unsafe(name, 'the destination is a symlink');
+  if (code === 'EISDIR') throw unsafe(name, 'the destination is a directory');
+  throw err;
 }
 
 async function writeFile(
@@ -366,21 +385,35 @@ async function writeFile(
   mode: number,
   dirs: Set<string>,
 ): Promise<void> {
-  const parent = await ensureDir(root, parts.slice(0, -1), name, dirs);
+  const parent = ensureDir(root, parts.slice(0, -1), name, dirs);
   const path = join(parent, parts[parts.length - 1]!);
   if (dirs.has(path)) throw unsafe(name, 'a directory of the same name was extracted before');
   const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW;
-  const fh = await open(path, flags, mode & 0o111 ? 0o755 : 0o644).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ELOOP') throw unsafe(name, 'the destination is a symlink');
-    if (err.code === 'EISDIR') throw unsafe(name, 'the destination is a directory');
-    throw err;
-  });
-  try {
-    await reader.pipe(size, `entry ${JSON.stringify(name)}`, async (chunk) => {
-      await fh.write(chunk);
-    });
-  } finally {
-    await fh.close();
+  const fileMode = mode & 0o111 ? 0o755 : 0o644;
+  const what = `entry ${JSON.stringify(name)}`;
+  if (size <= SYNC_WRITE_MAX_BYTES) {
+    const data = size === 0 ? Buffer.alloc(0) : await reader.read(size, what);
+    if (data === undefined) throw malformed(`unexpected end of archive in ${what}`);
+    let fd: number;
+    try {
+      fd = openSync(path, flags, fileMode);
+    } catch (err) {
+      refusedOpen(err, name);
+    }
+    try {
+      writeFileSync(fd, data);
+    } finally {
+      closeSync(fd);
+    }
+  } else {
+    const fh = await open(path, flags, fileMode).catch((err: unknown) => refusedOpen(err, name));
+    try {
+      await reader.pipe(size, what, async (chunk) => {
+        await fh.write(chunk);
+      });
+    } finally {
+      await fh.close();
+    }
   }
-  await skipPadding(reader, size, `entry ${JSON.stringify(name)}`);
+  await skipPadding(reader, size, what);
 }
