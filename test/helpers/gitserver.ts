@@ -523,6 +523,11 @@ export async function startSshGitServer(opts: SshServerOptions): Promise<SshGitS
     'UsePAM no',
     'PrintMotd no',
     'AcceptEnv GIT_PROTOCOL',
+    // sshd runs every command through the user's login shell; bash run by sshd sources ~/.bashrc
+    // unless it is a nested shell. A Git host's shell (git-shell) reads no startup files, and a
+    // developer's ~/.bashrc (e.g. `pyenv init`, ~3 s) would otherwise be paid on every connection.
+    'SetEnv SHLVL=1',
+    'PermitUserRC no',
     'LogLevel INFO',
     ...(opts.extraConfig ?? []),
     '',
