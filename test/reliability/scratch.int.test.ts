@@ -132,29 +132,38 @@ function walk(dir: string): string[] {
 }
 
 test('SSH keys are 0600 files in the scratch directory, removed after use; only the artifact cache stays', async () => {
+  // One kubectl for both Secrets, then the sources and the Kustomization side by side.
   await apply({
     apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: { name: 'ssh-plain' },
-    stringData: { identity: ssh.clientKey, known_hosts: ssh.knownHosts },
+    kind: 'List',
+    items: [
+      {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'ssh-plain' },
+        stringData: { identity: ssh.clientKey, known_hosts: ssh.knownHosts },
+      },
+      {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'ssh-enc' },
+        stringData: {
+          identity: ssh.encryptedClientKey,
+          password: ssh.clientKeyPassphrase,
+          known_hosts: ssh.knownHosts,
+        },
+      },
+    ],
   });
-  await apply({
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: { name: 'ssh-enc' },
-    stringData: {
-      identity: ssh.encryptedClientKey,
-      password: ssh.clientKeyPassphrase,
-      known_hosts: ssh.knownHosts,
-    },
-  });
-  await gitRepository('plain', ssh.url('app.git'), 'ssh-plain');
-  await gitRepository('enc', ssh.url('app.git'), 'ssh-enc');
-  await env.applyKustomization('app', {
-    sourceRef: { kind: 'GitRepository', name: 'plain' },
-    path: './app',
-    targetNamespace: env.ns,
-  });
+  await Promise.all([
+    gitRepository('plain', ssh.url('app.git'), 'ssh-plain'),
+    gitRepository('enc', ssh.url('app.git'), 'ssh-enc'),
+    env.applyKustomization('app', {
+      sourceRef: { kind: 'GitRepository', name: 'plain' },
+      path: './app',
+      targetNamespace: env.ns,
+    }),
+  ]);
   await Promise.all([sourceReady('plain', 'True'), sourceReady('enc', 'True')]);
   const k = await env.waitKustomization('app', 'Ready=True', (o) => readyOf(o)?.status === 'True');
   assert.ok(k.status?.lastAppliedRevision);
