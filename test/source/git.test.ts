@@ -138,6 +138,9 @@ after(async () => {
   rmSync(fx.root, { recursive: true, force: true });
 });
 
+/** Independent tests of one suite run this many at a time: their waits (handshakes, timeouts) overlap. */
+const SIDE_BY_SIDE = 4;
+
 const backends: Array<() => GitBackend> = [() => new SystemGitBackend(), () => new IsomorphicGitBackend()];
 
 interface Transport {
@@ -182,104 +185,141 @@ for (const makeBackend of backends) {
         return { res, dir };
       };
 
-      it('checks out master, not the remote HEAD, when no ref is set (as Flux)', async () => {
-        const { res, dir } = await checkout({});
-        assert.equal(res.revision, `master@sha1:${fx.commits.first}`);
-        assert.equal(res.ref, 'master');
-        assert.equal(res.message, 'first commit');
-        assert.equal(readFileSync(join(dir, 'deploy/app.yaml'), 'utf8'), 'kind: ConfigMap\n');
-        assert.equal((await backend.resolve(t.url('repo.git'), {}, opts()))?.revision, res.revision);
-      });
+      // Checkouts with their own scratch directories and nothing that changes the repository run
+      // side by side; the test below counts the server's requests, so it runs alone.
+      describe('refs, revisions and failing servers', { concurrency: SIDE_BY_SIDE }, () => {
+        it('checks out master, not the remote HEAD, when no ref is set (as Flux)', async () => {
+          const { res, dir } = await checkout({});
+          assert.equal(res.revision, `master@sha1:${fx.commits.first}`);
+          assert.equal(res.ref, 'master');
+          assert.equal(res.message, 'first commit');
+          assert.equal(readFileSync(join(dir, 'deploy/app.yaml'), 'utf8'), 'kind: ConfigMap\n');
+          assert.equal((await backend.resolve(t.url('repo.git'), {}, opts()))?.revision, res.revision);
+        });
 
-      it('checks out the remote default branch when it is named', async () => {
-        const { res, dir } = await checkout({ branch: 'trunk' });
-        assert.equal(res.revision, `trunk@sha1:${fx.commits.second}`);
-        assert.equal(res.message, 'second commit');
-        assert.equal(readFileSync(join(dir, 'deploy/app.yaml'), 'utf8'), 'kind: ConfigMap\nversion: 2\n');
-        assert.ok(!existsSync(join(dir, 'dev.txt')));
-      });
+        it('checks out the remote default branch when it is named', async () => {
+          const { res, dir } = await checkout({ branch: 'trunk' });
+          assert.equal(res.revision, `trunk@sha1:${fx.commits.second}`);
+          assert.equal(res.message, 'second commit');
+          assert.equal(readFileSync(join(dir, 'deploy/app.yaml'), 'utf8'), 'kind: ConfigMap\nversion: 2\n');
+          assert.ok(!existsSync(join(dir, 'dev.txt')));
+        });
 
-      it('refuses a tag named as a branch', async () => {
-        await expectGitError(checkout({ branch: 'v1.0.0' }), 'RefNotFound');
-      });
+        it('refuses a tag named as a branch', async () => {
+          await expectGitError(checkout({ branch: 'v1.0.0' }), 'RefNotFound');
+        });
 
-      it('checks out a branch', async () => {
-        const { res, dir } = await checkout({ branch: 'dev' });
-        assert.equal(res.revision, `dev@sha1:${fx.commits.dev}`);
-        assert.equal(res.message, 'dev work');
-        assert.ok(existsSync(join(dir, 'dev.txt')));
-        assert.equal(res.tag, undefined);
-      });
+        it('checks out a branch', async () => {
+          const { res, dir } = await checkout({ branch: 'dev' });
+          assert.equal(res.revision, `dev@sha1:${fx.commits.dev}`);
+          assert.equal(res.message, 'dev work');
+          assert.ok(existsSync(join(dir, 'dev.txt')));
+          assert.equal(res.tag, undefined);
+        });
 
-      it('checks out a lightweight tag', async () => {
-        const { res } = await checkout({ tag: 'v0.9.0', branch: 'dev' });
-        assert.equal(res.revision, `v0.9.0@sha1:${fx.commits.second}`);
-        assert.deepEqual(res.tag, { name: 'v0.9.0', annotated: false });
-      });
+        it('checks out a lightweight tag', async () => {
+          const { res } = await checkout({ tag: 'v0.9.0', branch: 'dev' });
+          assert.equal(res.revision, `v0.9.0@sha1:${fx.commits.second}`);
+          assert.deepEqual(res.tag, { name: 'v0.9.0', annotated: false });
+        });
 
-      it('checks out an annotated tag at its peeled commit', async () => {
-        const { res } = await checkout({ tag: 'v1.0.0' });
-        assert.equal(res.revision, `v1.0.0@sha1:${fx.commits.second}`);
-        assert.equal(res.commit, fx.commits.second);
-        assert.equal(res.tag?.annotated, true);
-      });
+        it('checks out an annotated tag at its peeled commit', async () => {
+          const { res } = await checkout({ tag: 'v1.0.0' });
+          assert.equal(res.revision, `v1.0.0@sha1:${fx.commits.second}`);
+          assert.equal(res.commit, fx.commits.second);
+          assert.equal(res.tag?.annotated, true);
+        });
 
-      it('picks the highest tag matching a semver range, prereleases only when asked', async () => {
-        assert.equal(
-          (await checkout({ semver: '>=0.1.0 <2.0.0', tag: 'v0.9.0' })).res.revision,
-          `v1.0.0@sha1:${fx.commits.second}`,
-        );
-        assert.equal(
-          (await checkout({ semver: '>=1.1.0-0 <2.0.0' })).res.revision,
-          `v1.1.0-rc.1@sha1:${fx.commits.second}`,
-        );
-        const { res, dir } = await checkout({ semver: '*' });
-        assert.equal(res.revision, `v2.0.0@sha1:${fx.commits.v2}`);
-        assert.ok(existsSync(join(dir, 'v2.txt')));
-        await expectGitError(checkout({ semver: '>=5.0.0' }), 'RefNotFound');
-      });
+        it('picks the highest tag matching a semver range, prereleases only when asked', async () => {
+          assert.equal(
+            (await checkout({ semver: '>=0.1.0 <2.0.0', tag: 'v0.9.0' })).res.revision,
+            `v1.0.0@sha1:${fx.commits.second}`,
+          );
+          assert.equal(
+            (await checkout({ semver: '>=1.1.0-0 <2.0.0' })).res.revision,
+            `v1.1.0-rc.1@sha1:${fx.commits.second}`,
+          );
+          const { res, dir } = await checkout({ semver: '*' });
+          assert.equal(res.revision, `v2.0.0@sha1:${fx.commits.v2}`);
+          assert.ok(existsSync(join(dir, 'v2.txt')));
+          await expectGitError(checkout({ semver: '>=5.0.0' }), 'RefNotFound');
+        });
 
-      it('checks out an arbitrary ref name with the full ref in the revision', async () => {
-        const { res, dir } = await checkout({ name: 'refs/pull/1/head', branch: 'dev' });
-        assert.equal(res.revision, `refs/pull/1/head@sha1:${fx.commits.pr}`);
-        assert.ok(existsSync(join(dir, 'pr.txt')));
-        const tagByName = (await checkout({ name: 'refs/tags/v1.0.0' })).res;
-        assert.equal(tagByName.revision, `refs/tags/v1.0.0@sha1:${fx.commits.second}`);
-        assert.equal(tagByName.tag?.annotated, true);
-      });
+        it('checks out an arbitrary ref name with the full ref in the revision', async () => {
+          const { res, dir } = await checkout({ name: 'refs/pull/1/head', branch: 'dev' });
+          assert.equal(res.revision, `refs/pull/1/head@sha1:${fx.commits.pr}`);
+          assert.ok(existsSync(join(dir, 'pr.txt')));
+          const tagByName = (await checkout({ name: 'refs/tags/v1.0.0' })).res;
+          assert.equal(tagByName.revision, `refs/tags/v1.0.0@sha1:${fx.commits.second}`);
+          assert.equal(tagByName.tag?.annotated, true);
+        });
 
-      it('checks out a commit, bare or with its branch, ahead of every other ref', async () => {
-        const bare = await checkout({ commit: fx.commits.first, tag: 'v1.0.0', name: 'refs/pull/1/head' });
-        assert.equal(bare.res.revision, `sha1:${fx.commits.first}`);
-        assert.equal(bare.res.ref, '');
-        assert.equal(readFileSync(join(bare.dir, 'deploy/app.yaml'), 'utf8'), 'kind: ConfigMap\n');
-        const withBranch = await checkout({ commit: fx.commits.first, branch: 'trunk' });
-        assert.equal(withBranch.res.revision, `trunk@sha1:${fx.commits.first}`);
-        assert.equal(withBranch.res.message, 'first commit');
-      });
+        it('checks out a commit, bare or with its branch, ahead of every other ref', async () => {
+          const bare = await checkout({ commit: fx.commits.first, tag: 'v1.0.0', name: 'refs/pull/1/head' });
+          assert.equal(bare.res.revision, `sha1:${fx.commits.first}`);
+          assert.equal(bare.res.ref, '');
+          assert.equal(readFileSync(join(bare.dir, 'deploy/app.yaml'), 'utf8'), 'kind: ConfigMap\n');
+          const withBranch = await checkout({ commit: fx.commits.first, branch: 'trunk' });
+          assert.equal(withBranch.res.revision, `trunk@sha1:${fx.commits.first}`);
+          assert.equal(withBranch.res.message, 'first commit');
+        });
 
-      it('finds a commit through branch history when the server refuses SHA wants', async () => {
-        const target = await fx.noSha.rev('main~1');
-        const { res, dir } = await checkout({ commit: target, branch: 'main' }, 'nosha.git');
-        assert.equal(res.revision, `main@sha1:${target}`);
-        assert.equal(readFileSync(join(dir, 'a.txt'), 'utf8'), '2');
-        await expectGitError(
-          checkout({ commit: 'c'.repeat(40), branch: 'main' }, 'nosha.git'),
-          'RefNotFound',
-        );
-      });
+        it('finds a commit through branch history when the server refuses SHA wants', async () => {
+          const target = await fx.noSha.rev('main~1');
+          const { res, dir } = await checkout({ commit: target, branch: 'main' }, 'nosha.git');
+          assert.equal(res.revision, `main@sha1:${target}`);
+          assert.equal(readFileSync(join(dir, 'a.txt'), 'utf8'), '2');
+          await expectGitError(
+            checkout({ commit: 'c'.repeat(40), branch: 'main' }, 'nosha.git'),
+            'RefNotFound',
+          );
+        });
 
-      it('reports an empty repository as RefNotFound', async () => {
-        await expectGitError(checkout({}, 'empty.git'), 'RefNotFound');
-        await expectGitError(backend.resolve(t.url('empty.git'), {}, opts()), 'RefNotFound');
-        await expectGitError(checkout({ branch: 'main' }, 'empty.git'), 'RefNotFound');
-      });
+        it('reports an empty repository as RefNotFound', async () => {
+          await expectGitError(checkout({}, 'empty.git'), 'RefNotFound');
+          await expectGitError(backend.resolve(t.url('empty.git'), {}, opts()), 'RefNotFound');
+          await expectGitError(checkout({ branch: 'main' }, 'empty.git'), 'RefNotFound');
+        });
 
-      it('reports missing refs as RefNotFound', async () => {
-        await expectGitError(checkout({ branch: 'nope' }), 'RefNotFound');
-        await expectGitError(checkout({ tag: 'v9.9.9' }), 'RefNotFound');
-        await expectGitError(checkout({ name: 'refs/pull/99/head' }), 'RefNotFound');
-        await expectGitError(backend.resolve(t.url('repo.git'), { branch: 'nope' }, opts()), 'RefNotFound');
+        it('reports missing refs as RefNotFound', async () => {
+          await expectGitError(checkout({ branch: 'nope' }), 'RefNotFound');
+          await expectGitError(checkout({ tag: 'v9.9.9' }), 'RefNotFound');
+          await expectGitError(checkout({ name: 'refs/pull/99/head' }), 'RefNotFound');
+          await expectGitError(backend.resolve(t.url('repo.git'), { branch: 'nope' }, opts()), 'RefNotFound');
+        });
+
+        it('refuses a stalled server after the timeout', async () => {
+          const url =
+            t.name === 'http'
+              ? fx.stall.url('repo.git')
+              : `ssh://${fx.ssh.user}@127.0.0.1:${fx.stall.port}/repo.git`;
+          const started = Date.now();
+          const err = await expectGitError(
+            backend.checkout(url, {}, join(scratch(), 'x'), { auth: t.auth(), timeoutMs: 1500 }),
+            'Timeout',
+          );
+          assert.match(err.message, /timed out after 1\.5s|timed out after 1500ms/);
+          assert.ok(Date.now() - started < 10_000);
+        });
+
+        it('reports an unreachable host', async () => {
+          const port = await freePort();
+          const url =
+            t.name === 'http' ? `http://127.0.0.1:${port}/repo.git` : `ssh://git@127.0.0.1:${port}/repo.git`;
+          await expectGitError(backend.resolve(url, {}, opts()), 'Unreachable');
+        });
+
+        it('stops when the caller aborts', async () => {
+          const ac = new AbortController();
+          const url =
+            t.name === 'http' ? fx.stall.url('repo.git') : `ssh://git@127.0.0.1:${fx.stall.port}/repo.git`;
+          setTimeout(() => ac.abort(), 300);
+          const err = await expectGitError(
+            backend.resolve(url, {}, { auth: t.auth(), timeoutMs: 60_000, signal: ac.signal }),
+            'Timeout',
+          );
+          assert.match(err.message, /cancelled/);
+        });
       });
 
       it('resolves refs without fetching and sees new commits', async () => {
@@ -306,43 +346,10 @@ for (const makeBackend of backends) {
         assert.equal((await resolve({ branch: 'moving' }))?.revision, `moving@sha1:${next}`);
         assert.equal((await checkout({ branch: 'moving' })).res.commit, next);
       });
-
-      it('refuses a stalled server after the timeout', async () => {
-        const url =
-          t.name === 'http'
-            ? fx.stall.url('repo.git')
-            : `ssh://${fx.ssh.user}@127.0.0.1:${fx.stall.port}/repo.git`;
-        const started = Date.now();
-        const err = await expectGitError(
-          backend.checkout(url, {}, join(scratch(), 'x'), { auth: t.auth(), timeoutMs: 1500 }),
-          'Timeout',
-        );
-        assert.match(err.message, /timed out after 1\.5s|timed out after 1500ms/);
-        assert.ok(Date.now() - started < 10_000);
-      });
-
-      it('reports an unreachable host', async () => {
-        const port = await freePort();
-        const url =
-          t.name === 'http' ? `http://127.0.0.1:${port}/repo.git` : `ssh://git@127.0.0.1:${port}/repo.git`;
-        await expectGitError(backend.resolve(url, {}, opts()), 'Unreachable');
-      });
-
-      it('stops when the caller aborts', async () => {
-        const ac = new AbortController();
-        const url =
-          t.name === 'http' ? fx.stall.url('repo.git') : `ssh://git@127.0.0.1:${fx.stall.port}/repo.git`;
-        setTimeout(() => ac.abort(), 300);
-        const err = await expectGitError(
-          backend.resolve(url, {}, { auth: t.auth(), timeoutMs: 60_000, signal: ac.signal }),
-          'Timeout',
-        );
-        assert.match(err.message, /cancelled/);
-      });
     });
   }
 
-  describe(`${backend.name} backend: HTTP authentication and TLS`, () => {
+  describe(`${backend.name} backend: HTTP authentication and TLS`, { concurrency: SIDE_BY_SIDE }, () => {
     const run = (url: string, auth?: GitAuth) =>
       backend.resolve(url, { branch: 'trunk' }, { timeoutMs: 30_000, ...(auth ? { auth } : {}) });
 
@@ -403,7 +410,7 @@ for (const makeBackend of backends) {
     });
   });
 
-  describe(`${backend.name} backend: SSH authentication and host keys`, () => {
+  describe(`${backend.name} backend: SSH authentication and host keys`, { concurrency: SIDE_BY_SIDE }, () => {
     const url = () => fx.ssh.url('repo.git');
     const base = (): GitAuth => ({
       username: fx.ssh.user,
