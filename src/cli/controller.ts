@@ -85,6 +85,24 @@ export const controllerFlags = {
     help: 'Namespace of the Lease (default $RUNTIME_NAMESPACE)',
     value: 'NS',
   },
+  'leader-election-lease-duration': {
+    type: 'string',
+    default: '35s',
+    help: 'How long standbys wait after the last renewal seen before taking the Lease (whole seconds)',
+    value: 'DURATION',
+  },
+  'leader-election-renew-deadline': {
+    type: 'string',
+    default: '30s',
+    help: 'How long the leader retries renewing before it gives up leadership',
+    value: 'DURATION',
+  },
+  'leader-election-retry-period': {
+    type: 'string',
+    default: '5s',
+    help: 'Interval between tries to acquire or renew the Lease',
+    value: 'DURATION',
+  },
   'log-level': { type: 'string', default: 'info', help: 'error, info, debug or trace', value: 'LEVEL' },
   'log-encoding': { type: 'string', default: 'json', help: 'json or console', value: 'ENC' },
   'no-cross-namespace-refs': {
@@ -187,6 +205,7 @@ function validate(cfg: ControllerConfig): void {
     }
     if (d === 'build-timeout' && ms <= 0) throw new CliError(`--${d} must be positive, got "${cfg[d]}"`, 2);
   }
+  leaderElectionTimings(cfg);
   for (const c of cfg.controllers.split(',').filter(Boolean)) {
     if (!knownControllers.includes(c))
       throw new CliError(
@@ -207,6 +226,44 @@ function validate(cfg: ControllerConfig): void {
     throw new CliError(`--log-encoding: unknown encoding "${cfg['log-encoding']}"`, 2);
   if (!['auto', 'git', 'isomorphic'].includes(cfg['git-backend']))
     throw new CliError(`--git-backend: unknown backend "${cfg['git-backend']}"`, 2);
+}
+
+/** The Lease timings in ms; client-go's rules: lease > renew deadline > 1.2 × retry period > 0. */
+function leaderElectionTimings(cfg: ControllerConfig): {
+  leaseDurationMs: number;
+  renewDeadlineMs: number;
+  retryPeriodMs: number;
+} {
+  const ms = (flag: `leader-election-${'lease-duration' | 'renew-deadline' | 'retry-period'}`) => {
+    let v: number;
+    try {
+      v = parseDuration(cfg[flag]);
+    } catch (err) {
+      throw new CliError(`--${flag}: ${errorMessage(err)}`, 2);
+    }
+    if (v <= 0) throw new CliError(`--${flag} must be positive, got "${cfg[flag]}"`, 2);
+    return v;
+  };
+  const leaseDurationMs = ms('leader-election-lease-duration');
+  const renewDeadlineMs = ms('leader-election-renew-deadline');
+  const retryPeriodMs = ms('leader-election-retry-period');
+  // The Lease records its duration in whole seconds (spec.leaseDurationSeconds).
+  if (leaseDurationMs % 1000 !== 0)
+    throw new CliError(
+      `--leader-election-lease-duration must be whole seconds, got "${cfg['leader-election-lease-duration']}"`,
+      2,
+    );
+  if (leaseDurationMs <= renewDeadlineMs)
+    throw new CliError(
+      '--leader-election-lease-duration must be greater than --leader-election-renew-deadline',
+      2,
+    );
+  if (renewDeadlineMs <= 1.2 * retryPeriodMs)
+    throw new CliError(
+      '--leader-election-renew-deadline must be greater than 1.2 × --leader-election-retry-period',
+      2,
+    );
+  return { leaseDurationMs, renewDeadlineMs, retryPeriodMs };
 }
 
 export const controllerCommand: Command = {
@@ -252,6 +309,7 @@ ${flagsHelp(controllerFlags)}`,
         ? {
             namespace: cfg['leader-election-namespace'] || runtimeNamespace,
             name: leaseName(cfg['watch-label-selector']),
+            ...leaderElectionTimings(cfg),
           }
         : undefined,
     });

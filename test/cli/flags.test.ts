@@ -59,3 +59,23 @@ test('build flags: defaults, and invalid values stop the controller with exit st
     );
   }
 });
+
+test('leader election timings: Flux defaults, and inconsistent values stop the controller with exit status 2', async () => {
+  const { flags } = parseFlags(controllerFlags, []);
+  assert.equal(flags['leader-election-lease-duration'], '35s');
+  assert.equal(flags['leader-election-renew-deadline'], '30s');
+  assert.equal(flags['leader-election-retry-period'], '5s');
+  for (const [bad, named] of [
+    [['--leader-election-lease-duration', 'long'], '--leader-election-lease-duration'],
+    [['--leader-election-lease-duration', '10500ms'], 'whole seconds'],
+    [['--leader-election-retry-period', '0s'], '--leader-election-retry-period'],
+    [['--leader-election-lease-duration', '30s'], 'greater than --leader-election-renew-deadline'],
+    [['--leader-election-renew-deadline', '6s'], 'greater than 1.2 × --leader-election-retry-period'],
+  ] as const) {
+    await assert.rejects(
+      controllerCommand.run([...bad]),
+      (e: unknown) => e instanceof CliError && e.exitCode === 2 && e.message.includes(named),
+      bad.join(' '),
+    );
+  }
+});

@@ -64,6 +64,14 @@ export interface KsEnv {
   source(name: string, files: Record<string, FileContent>, opts?: SourceOptions): Promise<Source>;
   /** `kubectl apply` of a Kustomization with defaults (interval 10m, prune true). */
   applyKustomization(name: string, spec: Partial<KustomizationSpec>, opts?: KsOptions): Promise<void>;
+  /**
+   * Many `source` + `applyKustomization` pairs (in the test namespace) with a single `kubectl apply`
+   * of all the objects: for files with many independent cases, where a kubectl process per object
+   * is most of the time. Returns the sources by name.
+   */
+  sourcesWithKustomizations(
+    entries: Array<{ name: string; files: Record<string, FileContent>; spec: Partial<KustomizationSpec> }>,
+  ): Promise<Map<string, Source>>;
   kustomization(name: string, namespace?: string): Promise<Kustomization | undefined>;
   /** Polls until `check` accepts the Kustomization; returns it. */
   waitKustomization(
@@ -212,21 +220,44 @@ export async function kustomizationEnv(opts: {
     return token;
   };
 
+  const gitRepositoryManifest = (name: string, namespace: string, labels: Record<string, string> = {}) => ({
+    apiVersion: 'source.toolkit.fluxcd.io/v1',
+    kind: 'GitRepository',
+    metadata: { name, namespace, labels },
+    spec: { interval: '10m', url: git.url(`${namespace}-${name}.git`), ref: { branch: 'main' } },
+  });
+  const kustomizationManifest = (name: string, spec: Partial<KustomizationSpec>, o: KsOptions = {}) => ({
+    apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+    kind: 'Kustomization',
+    metadata: {
+      name,
+      namespace: o.namespace ?? ns,
+      labels: o.labels ?? {},
+      annotations: o.annotations ?? {},
+    },
+    spec: { interval: '10m', prune: true, ...spec },
+  });
+
   const source: KsEnv['source'] = async (name, files, o = {}) => {
     const namespace = o.namespace ?? ns;
-    const repo = await makeRepo(join(gitRoot, `${namespace}-${name}.git`), {
-      commits: [{ files, message: 'first' }],
-    });
+    const created = await sourceRepo(name, namespace, files);
     await kubectlOk(
       state,
       ['-n', namespace, 'apply', '-f', '-'],
-      JSON.stringify({
-        apiVersion: 'source.toolkit.fluxcd.io/v1',
-        kind: 'GitRepository',
-        metadata: { name, namespace, labels: o.labels ?? {} },
-        spec: { interval: '10m', url: git.url(`${namespace}-${name}.git`), ref: { branch: 'main' } },
-      }),
+      JSON.stringify(gitRepositoryManifest(name, namespace, o.labels)),
     );
+    return created;
+  };
+
+  /** The repository behind a GitRepository `name`, and the Source handle (without applying it). */
+  const sourceRepo = async (
+    name: string,
+    namespace: string,
+    files: Record<string, FileContent>,
+  ): Promise<Source> => {
+    const repo = await makeRepo(join(gitRoot, `${namespace}-${name}.git`), {
+      commits: [{ files, message: 'first' }],
+    });
     const waitArtifact = async (revision: string) => {
       await eventually(
         `GitRepository ${namespace}/${name} at ${revision}`,
@@ -259,13 +290,18 @@ export async function kustomizationEnv(opts: {
     await kubectlOk(
       state,
       ['-n', namespace, 'apply', '-f', '-'],
-      JSON.stringify({
-        apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
-        kind: 'Kustomization',
-        metadata: { name, namespace, labels: o.labels ?? {}, annotations: o.annotations ?? {} },
-        spec: { interval: '10m', prune: true, ...spec },
-      }),
+      JSON.stringify(kustomizationManifest(name, spec, o)),
     );
+  };
+
+  const sourcesWithKustomizations: KsEnv['sourcesWithKustomizations'] = async (entries) => {
+    const sources = await Promise.all(entries.map((e) => sourceRepo(e.name, ns, e.files)));
+    const items = entries.flatMap((e) => [
+      gitRepositoryManifest(e.name, ns),
+      kustomizationManifest(e.name, e.spec),
+    ]);
+    await kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
+    return new Map(sources.map((s) => [s.name, s]));
   };
 
   async function eventsOf(name: string, namespace = ns): Promise<KubeEvent[]> {
@@ -285,6 +321,7 @@ export async function kustomizationEnv(opts: {
     kubectl,
     source,
     applyKustomization,
+    sourcesWithKustomizations,
     kustomization,
     waitKustomization,
     waitApplied: (name, revision, o = {}) =>

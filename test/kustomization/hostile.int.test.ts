@@ -12,7 +12,12 @@ import { slowKustomization, substitutionBomb } from '../helpers/hostile.js';
 import { configMapYaml, kustomizationEnv, readyOf } from './harness.js';
 
 const env = await kustomizationEnv({ prefix: 'hostile', controller: false });
-const BUILD_TIMEOUT_S = 40;
+// Shorter than the defaults (60 s; a 35 s Lease renewed every 5 s) so the hostile build is not
+// waited for a minute, yet long enough for the other tenant to be applied meanwhile and for the
+// leader to renew its Lease many times over.
+const BUILD_TIMEOUT_S = 15;
+const LEASE_S = 10;
+const RENEW_MS = 1_000;
 const MEMORY_MB = 128;
 const controller: RunningController = await startController({
   kubeconfig: env.state.kubeconfig,
@@ -21,6 +26,12 @@ const controller: RunningController = await startController({
     '--enable-leader-election',
     '--leader-election-namespace',
     env.ns,
+    '--leader-election-lease-duration',
+    `${LEASE_S}s`,
+    '--leader-election-renew-deadline',
+    `${LEASE_S - 2}s`,
+    '--leader-election-retry-period',
+    `${RENEW_MS}ms`,
     '--build-workers',
     '2',
     '--build-timeout',
@@ -67,12 +78,14 @@ test('a build over the time limit fails alone: the other tenant reconciles, the 
       assert.equal(l?.spec?.holderIdentity, holder, 'the same holder throughout');
       const renewTime = l?.spec?.renewTime;
       if (renewTime && renewals.at(-1) !== renewTime) renewals.push(renewTime);
-      await new Promise((r) => setTimeout(r, 1_000));
+      await new Promise((r) => setTimeout(r, RENEW_MS / 2));
     }
   })();
   try {
+    const tenantFrom = Date.now();
     await env.applyKustomization('tenant', { ...spec('tenant'), interval: '1m' });
     await env.waitApplied('tenant', tenant.revision, { timeoutMs: 60_000 });
+    t.diagnostic(`the other tenant was applied in ${Date.now() - tenantFrom} ms`);
     const hostile = await env.kustomization('hostile');
     assert.ok(hostile && building(hostile), 'the other tenant was applied while the hostile build ran');
     assert.equal((await env.configMap('tenant-cm'))?.data?.a, '1');
@@ -91,11 +104,11 @@ test('a build over the time limit fails alone: the other tenant reconciles, the 
   t.diagnostic(
     `Lease renewals seen during the hostile build: ${renewals.length}, gaps ${gaps.join(', ')} ms`,
   );
-  // The leader renews every 5 s: a ~40 s build spans several renewals, none late enough to lose it.
+  // The leader renews every second: a 15 s build spans many renewals, none late enough to lose it.
   assert.ok(renewals.length >= 3, `the Lease was renewed during the hostile build (${renewals.join(', ')})`);
   assert.ok(
-    gaps.every((g) => g < 35_000),
-    'no gap between renewals reached the lease duration (35 s)',
+    gaps.every((g) => g < LEASE_S * 1_000),
+    `no gap between renewals reached the lease duration (${LEASE_S} s)`,
   );
   const events = await env.events('hostile');
   assert.ok(

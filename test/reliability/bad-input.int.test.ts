@@ -4,11 +4,17 @@
 // and NOTHING of that revision may reach the cluster (the valid ConfigMap is absent, no object
 // carries the Kustomization's labels, nothing is recorded as applied).
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import type { KustomizationSpec } from '../../src/api/kustomization.js';
 import { eventually } from '../helpers/cluster.js';
 import type { FileContent } from '../helpers/gitserver.js';
-import { configMapYaml, kustomizationEnv, OWNER_NAME_LABEL, readyOf } from '../kustomization/harness.js';
+import {
+  configMapYaml,
+  kustomizationEnv,
+  OWNER_NAME_LABEL,
+  readyOf,
+  type Source,
+} from '../kustomization/harness.js';
 
 const env = await kustomizationEnv({ prefix: 'rel-bad' });
 
@@ -165,17 +171,33 @@ const cases: BadCase[] = [
 ];
 
 describe('bad input: Ready=False naming the culprit, nothing applied', { concurrency: 4 }, () => {
+  // The cases are independent: all their repositories, GitRepositories and Kustomizations are
+  // created at once (one kubectl apply), then each case waits for and checks its own outcome.
+  let sources: Map<string, Source>;
+  before(
+    async () => {
+      sources = await env.sourcesWithKustomizations(
+        cases.map((c) => {
+          const files: Record<string, FileContent> = { ...c.files };
+          if (!c.noGood) files['app/good.yaml'] = configMapYaml(`${c.name}-good`, { ok: 'yes' });
+          return {
+            name: c.name,
+            files,
+            spec: {
+              sourceRef: { kind: 'GitRepository', name: c.name },
+              path: './app',
+              targetNamespace: env.ns,
+              ...c.spec,
+            },
+          };
+        }),
+      );
+    },
+    { timeout: 120_000 },
+  );
   for (const c of cases) {
     test(c.name, { timeout: 120_000 }, async (t) => {
-      const files: Record<string, FileContent> = { ...c.files };
-      if (!c.noGood) files['app/good.yaml'] = configMapYaml(`${c.name}-good`, { ok: 'yes' });
-      const src = await env.source(c.name, files);
-      await env.applyKustomization(c.name, {
-        sourceRef: { kind: 'GitRepository', name: c.name },
-        path: './app',
-        targetNamespace: env.ns,
-        ...c.spec,
-      });
+      const src = sources.get(c.name)!;
       // Wait for this reason AND message: "Source … not ready" is ArtifactFailed too, for a moment.
       const ks = await env.waitKustomization(
         c.name,
