@@ -196,15 +196,9 @@ function validate(cfg: ControllerConfig): void {
     if (!Number.isInteger(n) || n < min)
       throw new CliError(`--${flag} must be an integer ≥ ${min}, got "${cfg[flag]}"`, 2);
   }
-  for (const d of ['requeue-dependency', 'artifact-retention-ttl', 'build-timeout'] as const) {
-    let ms: number;
-    try {
-      ms = parseDuration(cfg[d]);
-    } catch (err) {
-      throw new CliError(`--${d}: ${errorMessage(err)}`, 2);
-    }
-    if (d === 'build-timeout' && ms <= 0) throw new CliError(`--${d} must be positive, got "${cfg[d]}"`, 2);
-  }
+  durationFlag(cfg, 'requeue-dependency');
+  durationFlag(cfg, 'artifact-retention-ttl');
+  durationFlag(cfg, 'build-timeout', { positive: true });
   leaderElectionTimings(cfg);
   for (const c of cfg.controllers.split(',').filter(Boolean)) {
     if (!knownControllers.includes(c))
@@ -228,25 +222,33 @@ function validate(cfg: ControllerConfig): void {
     throw new CliError(`--git-backend: unknown backend "${cfg['git-backend']}"`, 2);
 }
 
+type DurationFlag =
+  | 'requeue-dependency'
+  | 'artifact-retention-ttl'
+  | 'build-timeout'
+  | `leader-election-${'lease-duration' | 'renew-deadline' | 'retry-period'}`;
+
+/** A duration flag in ms; a malformed (or, when asked, non-positive) value is a usage error. */
+function durationFlag(cfg: ControllerConfig, flag: DurationFlag, o: { positive?: boolean } = {}): number {
+  let ms: number;
+  try {
+    ms = parseDuration(cfg[flag]);
+  } catch (err) {
+    throw new CliError(`--${flag}: ${errorMessage(err)}`, 2);
+  }
+  if (o.positive && ms <= 0) throw new CliError(`--${flag} must be positive, got "${cfg[flag]}"`, 2);
+  return ms;
+}
+
 /** The Lease timings in ms; client-go's rules: lease > renew deadline > 1.2 × retry period > 0. */
 function leaderElectionTimings(cfg: ControllerConfig): {
   leaseDurationMs: number;
   renewDeadlineMs: number;
   retryPeriodMs: number;
 } {
-  const ms = (flag: `leader-election-${'lease-duration' | 'renew-deadline' | 'retry-period'}`) => {
-    let v: number;
-    try {
-      v = parseDuration(cfg[flag]);
-    } catch (err) {
-      throw new CliError(`--${flag}: ${errorMessage(err)}`, 2);
-    }
-    if (v <= 0) throw new CliError(`--${flag} must be positive, got "${cfg[flag]}"`, 2);
-    return v;
-  };
-  const leaseDurationMs = ms('leader-election-lease-duration');
-  const renewDeadlineMs = ms('leader-election-renew-deadline');
-  const retryPeriodMs = ms('leader-election-retry-period');
+  const leaseDurationMs = durationFlag(cfg, 'leader-election-lease-duration', { positive: true });
+  const renewDeadlineMs = durationFlag(cfg, 'leader-election-renew-deadline', { positive: true });
+  const retryPeriodMs = durationFlag(cfg, 'leader-election-retry-period', { positive: true });
   // The Lease records its duration in whole seconds (spec.leaseDurationSeconds).
   if (leaseDurationMs % 1000 !== 0)
     throw new CliError(
