@@ -21,6 +21,24 @@ export interface RunningController {
   stop(): Promise<void>;
 }
 
+/** The controller flags for leader election in `namespace` with short timings (in ms), for tests. */
+export function leaderElectionArgs(
+  namespace: string,
+  t: { leaseMs: number; renewDeadlineMs: number; retryPeriodMs: number },
+): string[] {
+  return [
+    '--enable-leader-election',
+    '--leader-election-namespace',
+    namespace,
+    '--leader-election-lease-duration',
+    `${t.leaseMs}ms`,
+    '--leader-election-renew-deadline',
+    `${t.renewDeadlineMs}ms`,
+    '--leader-election-retry-period',
+    `${t.retryPeriodMs}ms`,
+  ];
+}
+
 export async function startController(opts: {
   kubeconfig: string;
   /** The one namespace to watch; omit to watch all namespaces (then `labelSelector` is required). */

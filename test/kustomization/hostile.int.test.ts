@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import type { Kustomization } from '../../src/api/kustomization.js';
 import { eventually } from '../helpers/cluster.js';
-import { type RunningController, startController } from '../helpers/controller.js';
+import { leaderElectionArgs, type RunningController, startController } from '../helpers/controller.js';
 import { slowKustomization, substitutionBomb } from '../helpers/hostile.js';
 import { configMapYaml, kustomizationEnv, readyOf } from './harness.js';
 
@@ -23,15 +23,11 @@ const controller: RunningController = await startController({
   kubeconfig: env.state.kubeconfig,
   namespace: env.ns,
   args: [
-    '--enable-leader-election',
-    '--leader-election-namespace',
-    env.ns,
-    '--leader-election-lease-duration',
-    `${LEASE_S}s`,
-    '--leader-election-renew-deadline',
-    `${LEASE_S - 2}s`,
-    '--leader-election-retry-period',
-    `${RENEW_MS}ms`,
+    ...leaderElectionArgs(env.ns, {
+      leaseMs: LEASE_S * 1_000,
+      renewDeadlineMs: (LEASE_S - 2) * 1_000,
+      retryPeriodMs: RENEW_MS,
+    }),
     '--build-workers',
     '2',
     '--build-timeout',

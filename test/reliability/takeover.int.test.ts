@@ -7,7 +7,7 @@ import { createConnection, createServer, type Socket } from 'node:net';
 import { after, test } from 'node:test';
 import type { Kustomization } from '../../src/api/kustomization.js';
 import { eventually } from '../helpers/cluster.js';
-import { type RunningController, startController } from '../helpers/controller.js';
+import { leaderElectionArgs, type RunningController, startController } from '../helpers/controller.js';
 import { kustomizationEnv, OWNER_NAME_LABEL, readyOf } from '../kustomization/harness.js';
 
 const env = await kustomizationEnv({ prefix: 'rel-kill', controller: false });
@@ -155,15 +155,7 @@ test('leader election: one replica acts; SIGKILL it and the other takes over wit
   const LEASE_MS = 8_000;
   const RETRY_MS = 1_000;
   const args = [
-    '--enable-leader-election',
-    '--leader-election-namespace',
-    env.ns,
-    '--leader-election-lease-duration',
-    `${LEASE_MS}ms`,
-    '--leader-election-renew-deadline',
-    '6s',
-    '--leader-election-retry-period',
-    `${RETRY_MS}ms`,
+    ...leaderElectionArgs(env.ns, { leaseMs: LEASE_MS, renewDeadlineMs: 6_000, retryPeriodMs: RETRY_MS }),
     '--storage-adv-addr',
     `127.0.0.1:${service.port}`,
   ];
