@@ -72,6 +72,8 @@ export interface KsEnv {
   sourcesWithKustomizations(
     entries: Array<{ name: string; files: Record<string, FileContent>; spec: Partial<KustomizationSpec> }>,
   ): Promise<Map<string, Source>>;
+  /** Many `applyKustomization`s with a single `kubectl apply`. */
+  applyKustomizations(entries: Array<{ name: string; spec: Partial<KustomizationSpec> }>): Promise<void>;
   kustomization(name: string, namespace?: string): Promise<Kustomization | undefined>;
   /** Polls until `check` accepts the Kustomization; returns it. */
   waitKustomization(
@@ -304,6 +306,11 @@ export async function kustomizationEnv(opts: {
     return new Map(sources.map((s) => [s.name, s]));
   };
 
+  const applyKustomizations: KsEnv['applyKustomizations'] = async (entries) => {
+    const items = entries.map((e) => kustomizationManifest(e.name, e.spec));
+    await kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
+  };
+
   async function eventsOf(name: string, namespace = ns): Promise<KubeEvent[]> {
     const list = await client.get<{ items: KubeEvent[] }>(`/api/v1/namespaces/${namespace}/events`);
     return list.items.filter(
@@ -322,6 +329,7 @@ export async function kustomizationEnv(opts: {
     source,
     applyKustomization,
     sourcesWithKustomizations,
+    applyKustomizations,
     kustomization,
     waitKustomization,
     waitApplied: (name, revision, o = {}) =>

@@ -1,6 +1,7 @@
 // The production install from the packed tarball (what the Dockerfile's runtime stage holds):
 // `npm pack`, then `npm install --omit=dev` of the tarball into an empty folder, then the CLI runs
-// with production dependencies only and the packaged config/ builds.
+// with production dependencies only and the packaged config/ builds. `--ignore-scripts` as in the
+// Dockerfile: ssh2's optional native cpu-features build is not part of the image.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -34,7 +35,7 @@ before(async () => {
   writeFileSync(join(app, 'package.json'), '{"name":"pack-test","version":"0.0.0","private":true}\n');
   await run(
     'npm',
-    ['install', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund', join(work, packed!.filename)],
+    ['install', '--omit=dev', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund', join(work, packed!.filename)],
     app,
   );
 });

@@ -113,30 +113,19 @@ for (const [name, pem] of [
   });
 }
 
-async function secret(name: string, data: Record<string, string>): Promise<void> {
-  await env.kubectl(
-    ['apply', '-f', '-'],
-    JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name }, stringData: data }),
-  );
-}
+const secretManifest = (name: string, stringData: Record<string, string>) => ({
+  apiVersion: 'v1',
+  kind: 'Secret',
+  metadata: { name },
+  stringData,
+});
 
-async function gitRepository(name: string, url: string, secretName: string, annotations = {}) {
-  await env.kubectl(
-    ['apply', '-f', '-'],
-    JSON.stringify({
-      apiVersion: 'source.toolkit.fluxcd.io/v1',
-      kind: 'GitRepository',
-      metadata: { name, annotations },
-      spec: {
-        interval: '10m',
-        timeout: '30s',
-        url,
-        ref: { branch: 'main' },
-        secretRef: { name: secretName },
-      },
-    }),
-  );
-}
+const gitRepositoryManifest = (name: string, url: string, secretName: string, annotations = {}) => ({
+  apiVersion: 'source.toolkit.fluxcd.io/v1',
+  kind: 'GitRepository',
+  metadata: { name, annotations },
+  spec: { interval: '10m', timeout: '30s', url, ref: { branch: 'main' }, secretRef: { name: secretName } },
+});
 
 const ready = async (name: string) =>
   readyOf(
@@ -150,37 +139,80 @@ const waitSource = (name: string, status: 'True' | 'False') =>
     async () => (await ready(name))?.status === status,
     90_000,
   );
+const isReady = (k: Parameters<typeof readyOf>[0]) => readyOf(k)?.status === 'True';
 
 test('scenarios with known secrets run: failures and successes', { timeout: 240_000 }, async () => {
-  await secret('basic-wrong', { username: 'git', password: wrongPassword });
-  await secret('basic-right', { username: 'git', password });
-  await secret('bearer', { bearerToken: bearer });
-  await secret('ssh-plain', { identity: ssh.clientKey, known_hosts: ssh.knownHosts });
-  await secret('ssh-enc', {
-    identity: ssh.encryptedClientKey,
-    password: ssh.clientKeyPassphrase,
-    known_hosts: ssh.knownHosts,
+  // Every case is independent: one `kubectl apply` sets up all Secrets and sources, one more all
+  // Kustomizations, and they all run at once.
+  await env.kubectl(
+    ['apply', '-f', '-'],
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'List',
+      items: [
+        secretManifest('basic-wrong', { username: 'git', password: wrongPassword }),
+        secretManifest('basic-right', { username: 'git', password }),
+        secretManifest('bearer', { bearerToken: bearer }),
+        secretManifest('ssh-plain', { identity: ssh.clientKey, known_hosts: ssh.knownHosts }),
+        secretManifest('ssh-enc', {
+          identity: ssh.encryptedClientKey,
+          password: ssh.clientKeyPassphrase,
+          known_hosts: ssh.knownHosts,
+        }),
+        secretManifest('ssh-wrong', { identity: ssh.wrongKey, known_hosts: ssh.knownHosts }),
+        secretManifest('hook', { token: webhookToken }),
+        secretManifest('vars', {
+          USED: usedValue,
+          UNUSED: unusedValue,
+          FAILED_PASSWORD: failedPassword,
+          NUMERIC_NAME: numericName,
+          ALIAS: alias,
+          TAG: tag,
+          ANCHOR: anchor,
+          BAD_LABEL: badLabel,
+        }),
+        secretManifest('sops-keys', { 'id.agekey': sopsIdentity }),
+        gitRepositoryManifest('basic', basic.url('app.git'), 'basic-wrong'),
+        gitRepositoryManifest('bearer', bearerServer.url('subst.git'), 'bearer', {
+          'mooring.dev/webhook-secret': 'hook',
+        }),
+        gitRepositoryManifest('ssh', ssh.url('app.git'), 'ssh-plain'),
+        gitRepositoryManifest('ssh-enc', ssh.url('app.git'), 'ssh-enc'),
+        gitRepositoryManifest('ssh-wrong', ssh.url('app.git'), 'ssh-wrong'),
+      ],
+    }),
+  );
+  // SOPS: decrypted and applied, a tampered copy (MAC failure), and no decryption configured.
+  await env.source('sopsleak', {
+    'ok/secret.yaml': sopsDoc,
+    'bad/secret.yaml': sopsDoc.replace('name: sops-planted', 'name: sops-tampered'),
   });
-  await secret('ssh-wrong', { identity: ssh.wrongKey, known_hosts: ssh.knownHosts });
-  await secret('hook', { token: webhookToken });
-  await secret('vars', {
-    USED: usedValue,
-    UNUSED: unusedValue,
-    FAILED_PASSWORD: failedPassword,
-    NUMERIC_NAME: numericName,
-    ALIAS: alias,
-    TAG: tag,
-    ANCHOR: anchor,
-    BAD_LABEL: badLabel,
+  // substituteFrom: one value substituted, one never used; a strict failure with the Secret loaded;
+  // and the error paths, each failing with a message that names what is wrong, never the value.
+  const subst = (path: string): Partial<KustomizationSpec> => ({
+    sourceRef: { kind: 'GitRepository', name: 'bearer' },
+    path,
+    targetNamespace: env.ns,
+    postBuild: { substituteFrom: [{ kind: 'Secret', name: 'vars' }] },
   });
-
-  await gitRepository('basic', basic.url('app.git'), 'basic-wrong');
-  await gitRepository('bearer', bearerServer.url('subst.git'), 'bearer', {
-    'mooring.dev/webhook-secret': 'hook',
+  const sops = (path: string, decrypt: boolean): Partial<KustomizationSpec> => ({
+    sourceRef: { kind: 'GitRepository', name: 'sopsleak' },
+    path,
+    targetNamespace: env.ns,
+    ...(decrypt ? { decryption: { provider: 'sops' as const, secretRef: { name: 'sops-keys' } } } : {}),
   });
-  await gitRepository('ssh', ssh.url('app.git'), 'ssh-plain');
-  await gitRepository('ssh-enc', ssh.url('app.git'), 'ssh-enc');
-  await gitRepository('ssh-wrong', ssh.url('app.git'), 'ssh-wrong');
+  await env.applyKustomizations([
+    { name: 'subst', spec: subst('./app') },
+    { name: 'strict', spec: subst('./strict') },
+    ...['numeric', 'alias', 'tags', 'invalid'].map((name) => ({ name, spec: subst(`./${name}`) })),
+    {
+      name: 'ssh',
+      spec: { sourceRef: { kind: 'GitRepository', name: 'ssh' }, path: './app', targetNamespace: env.ns },
+    },
+    { name: 'sops-ok', spec: sops('./ok', true) },
+    { name: 'sops-bad', spec: sops('./bad', true) },
+    { name: 'sops-nodec', spec: sops('./ok', false) },
+  ]);
 
   await Promise.all([
     waitSource('basic', 'False'),
@@ -197,7 +229,6 @@ test('scenarios with known secrets run: failures and successes', { timeout: 240_
     '-p',
     '{"spec":{"secretRef":{"name":"basic-right"}}}',
   ]);
-  await waitSource('basic', 'True');
 
   // Webhook: a bad signature, then a good one.
   const body = JSON.stringify({ ref: 'refs/heads/main' });
@@ -214,73 +245,36 @@ test('scenarios with known secrets run: failures and successes', { timeout: 240_
     202,
   );
 
-  // substituteFrom: one value substituted, one never used; a strict failure with the Secret loaded.
-  const spec = (path: string): Partial<KustomizationSpec> => ({
-    sourceRef: { kind: 'GitRepository', name: 'bearer' },
-    path,
-    targetNamespace: env.ns,
-    postBuild: { substituteFrom: [{ kind: 'Secret', name: 'vars' }] },
-  });
-  await env.applyKustomization('subst', spec('./app'));
-  await env.applyKustomization('strict', spec('./strict'));
-  await env.applyKustomization('ssh', {
-    sourceRef: { kind: 'GitRepository', name: 'ssh' },
-    path: './app',
-    targetNamespace: env.ns,
-  });
-  await env.waitKustomization('subst', 'Ready=True', (k) => readyOf(k)?.status === 'True', {
-    timeoutMs: 90_000,
-  });
-  await env.waitFailed('strict', 'BuildFailed', { timeoutMs: 90_000 });
-  await env.waitKustomization('ssh', 'Ready=True', (k) => readyOf(k)?.status === 'True', {
-    timeoutMs: 90_000,
-  });
+  const wait = { timeoutMs: 90_000 };
+  const [numeric, aliasFailed, invalid] = await Promise.all([
+    env.waitFailed('numeric', 'BuildFailed', wait),
+    env.waitFailed('alias', 'BuildFailed', wait),
+    env.waitFailed('invalid', 'ReconciliationFailed', wait),
+    waitSource('basic', 'True'),
+    env.waitKustomization('subst', 'Ready=True', isReady, wait),
+    env.waitFailed('strict', 'BuildFailed', wait),
+    env.waitKustomization('ssh', 'Ready=True', isReady, wait),
+    // `!tag` and `&anchor` read as YAML syntax, as in Flux: the empty string and null.
+    env.waitKustomization('tags', 'Ready=True', isReady, wait),
+    env.waitKustomization('sops-ok', 'Ready=True', isReady, wait),
+    env.waitFailed('sops-bad', 'DecryptionFailed', wait),
+    env.waitFailed('sops-nodec', 'DecryptionFailed', wait),
+  ]);
   assert.equal((await env.configMap('subst'))?.data?.used, usedValue, 'the used value was substituted');
-
-  // The error paths: each fails with a message that names what is wrong, never the value.
-  for (const name of ['numeric', 'alias', 'tags', 'invalid'])
-    await env.applyKustomization(name, spec(`./${name}`));
-  const numeric = await env.waitFailed('numeric', 'BuildFailed', { timeoutMs: 90_000 });
   assert.match(
     readyOf(numeric)?.message ?? '',
     /\(Secret\/[^/]+\/<a number>\) is not a Kubernetes object: metadata.name is a number/,
   );
-  const aliasFailed = await env.waitFailed('alias', 'BuildFailed', { timeoutMs: 90_000 });
   assert.match(
     readyOf(aliasFailed)?.message ?? '',
     /an alias \(\*\) names no anchor .* in the value of \$\{ALIAS\}/,
   );
-  const invalid = await env.waitFailed('invalid', 'ReconciliationFailed', { timeoutMs: 90_000 });
   assert.match(
     readyOf(invalid)?.message ?? '',
     /Invalid value: "\*\*\*"/,
     'the API server echoed the value: redacted',
   );
-  // `!tag` and `&anchor` read as YAML syntax, as in Flux: the empty string and null.
-  await env.waitKustomization('tags', 'Ready=True', (k) => readyOf(k)?.status === 'True', {
-    timeoutMs: 90_000,
-  });
   assert.equal((await env.configMap('tags'))?.data?.t, '');
-  // SOPS: decrypted and applied, a tampered copy (MAC failure), and no decryption configured.
-  await env.source('sopsleak', {
-    'ok/secret.yaml': sopsDoc,
-    'bad/secret.yaml': sopsDoc.replace('name: sops-planted', 'name: sops-tampered'),
-  });
-  await env.kubectl(['create', 'secret', 'generic', 'sops-keys', `--from-literal=id.agekey=${sopsIdentity}`]);
-  const sops = (path: string, decrypt: boolean): Partial<KustomizationSpec> => ({
-    sourceRef: { kind: 'GitRepository', name: 'sopsleak' },
-    path,
-    targetNamespace: env.ns,
-    ...(decrypt ? { decryption: { provider: 'sops' as const, secretRef: { name: 'sops-keys' } } } : {}),
-  });
-  await env.applyKustomization('sops-ok', sops('./ok', true));
-  await env.applyKustomization('sops-bad', sops('./bad', true));
-  await env.applyKustomization('sops-nodec', sops('./ok', false));
-  await env.waitKustomization('sops-ok', 'Ready=True', (k) => readyOf(k)?.status === 'True', {
-    timeoutMs: 90_000,
-  });
-  await env.waitFailed('sops-bad', 'DecryptionFailed', { timeoutMs: 90_000 });
-  await env.waitFailed('sops-nodec', 'DecryptionFailed', { timeoutMs: 90_000 });
   const planted = (await env.get(`/api/v1/namespaces/${env.ns}/secrets/sops-planted`)) as
     | { data?: Record<string, string> }
     | undefined;
