@@ -35,7 +35,15 @@ before(async () => {
   writeFileSync(join(app, 'package.json'), '{"name":"pack-test","version":"0.0.0","private":true}\n');
   await run(
     'npm',
-    ['install', '--omit=dev', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund', join(work, packed!.filename)],
+    [
+      'install',
+      '--omit=dev',
+      '--ignore-scripts',
+      '--prefer-offline',
+      '--no-audit',
+      '--no-fund',
+      join(work, packed!.filename),
+    ],
     app,
   );
 });
