@@ -17,7 +17,9 @@ build: $(NODE_DEPS)
 	node scripts/build-ui.mjs
 	@chmod +x dist/cli/main.js
 
+# From scratch: a test file renamed or deleted must not leave its old compiled copy to run.
 compile: $(NODE_DEPS)
+	rm -rf .build
 	npx tsc -p tsconfig.json
 
 # Unit tests plus integration tests on a real kube-apiserver + etcd (built once per machine).
