@@ -72,6 +72,8 @@ export interface KsEnv {
   sourcesWithKustomizations(
     entries: Array<{ name: string; files: Record<string, FileContent>; spec: Partial<KustomizationSpec> }>,
   ): Promise<Map<string, Source>>;
+  /** One `kubectl apply` of all these objects (a List), in the test namespace unless they name one. */
+  applyList(items: object[]): Promise<void>;
   /** Many `applyKustomization`s with a single `kubectl apply`. */
   applyKustomizations(entries: Array<{ name: string; spec: Partial<KustomizationSpec> }>): Promise<void>;
   kustomization(name: string, namespace?: string): Promise<Kustomization | undefined>;
@@ -296,20 +298,22 @@ export async function kustomizationEnv(opts: {
     );
   };
 
+  const applyList: KsEnv['applyList'] = async (items) => {
+    await kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
+  };
+
   const sourcesWithKustomizations: KsEnv['sourcesWithKustomizations'] = async (entries) => {
     const sources = await Promise.all(entries.map((e) => sourceRepo(e.name, ns, e.files)));
     const items = entries.flatMap((e) => [
       gitRepositoryManifest(e.name, ns),
       kustomizationManifest(e.name, e.spec),
     ]);
-    await kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
+    await applyList(items);
     return new Map(sources.map((s) => [s.name, s]));
   };
 
-  const applyKustomizations: KsEnv['applyKustomizations'] = async (entries) => {
-    const items = entries.map((e) => kustomizationManifest(e.name, e.spec));
-    await kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
-  };
+  const applyKustomizations: KsEnv['applyKustomizations'] = (entries) =>
+    applyList(entries.map((e) => kustomizationManifest(e.name, e.spec)));
 
   async function eventsOf(name: string, namespace = ns): Promise<KubeEvent[]> {
     const list = await client.get<{ items: KubeEvent[] }>(`/api/v1/namespaces/${namespace}/events`);
@@ -329,6 +333,7 @@ export async function kustomizationEnv(opts: {
     source,
     applyKustomization,
     sourcesWithKustomizations,
+    applyList,
     applyKustomizations,
     kustomization,
     waitKustomization,

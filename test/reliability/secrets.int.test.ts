@@ -144,44 +144,37 @@ const isReady = (k: Parameters<typeof readyOf>[0]) => readyOf(k)?.status === 'Tr
 test('scenarios with known secrets run: failures and successes', { timeout: 240_000 }, async () => {
   // Every case is independent: one `kubectl apply` sets up all Secrets and sources, one more all
   // Kustomizations, and they all run at once.
-  await env.kubectl(
-    ['apply', '-f', '-'],
-    JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'List',
-      items: [
-        secretManifest('basic-wrong', { username: 'git', password: wrongPassword }),
-        secretManifest('basic-right', { username: 'git', password }),
-        secretManifest('bearer', { bearerToken: bearer }),
-        secretManifest('ssh-plain', { identity: ssh.clientKey, known_hosts: ssh.knownHosts }),
-        secretManifest('ssh-enc', {
-          identity: ssh.encryptedClientKey,
-          password: ssh.clientKeyPassphrase,
-          known_hosts: ssh.knownHosts,
-        }),
-        secretManifest('ssh-wrong', { identity: ssh.wrongKey, known_hosts: ssh.knownHosts }),
-        secretManifest('hook', { token: webhookToken }),
-        secretManifest('vars', {
-          USED: usedValue,
-          UNUSED: unusedValue,
-          FAILED_PASSWORD: failedPassword,
-          NUMERIC_NAME: numericName,
-          ALIAS: alias,
-          TAG: tag,
-          ANCHOR: anchor,
-          BAD_LABEL: badLabel,
-        }),
-        secretManifest('sops-keys', { 'id.agekey': sopsIdentity }),
-        gitRepositoryManifest('basic', basic.url('app.git'), 'basic-wrong'),
-        gitRepositoryManifest('bearer', bearerServer.url('subst.git'), 'bearer', {
-          'mooring.dev/webhook-secret': 'hook',
-        }),
-        gitRepositoryManifest('ssh', ssh.url('app.git'), 'ssh-plain'),
-        gitRepositoryManifest('ssh-enc', ssh.url('app.git'), 'ssh-enc'),
-        gitRepositoryManifest('ssh-wrong', ssh.url('app.git'), 'ssh-wrong'),
-      ],
+  await env.applyList([
+    secretManifest('basic-wrong', { username: 'git', password: wrongPassword }),
+    secretManifest('basic-right', { username: 'git', password }),
+    secretManifest('bearer', { bearerToken: bearer }),
+    secretManifest('ssh-plain', { identity: ssh.clientKey, known_hosts: ssh.knownHosts }),
+    secretManifest('ssh-enc', {
+      identity: ssh.encryptedClientKey,
+      password: ssh.clientKeyPassphrase,
+      known_hosts: ssh.knownHosts,
     }),
-  );
+    secretManifest('ssh-wrong', { identity: ssh.wrongKey, known_hosts: ssh.knownHosts }),
+    secretManifest('hook', { token: webhookToken }),
+    secretManifest('vars', {
+      USED: usedValue,
+      UNUSED: unusedValue,
+      FAILED_PASSWORD: failedPassword,
+      NUMERIC_NAME: numericName,
+      ALIAS: alias,
+      TAG: tag,
+      ANCHOR: anchor,
+      BAD_LABEL: badLabel,
+    }),
+    secretManifest('sops-keys', { 'id.agekey': sopsIdentity }),
+    gitRepositoryManifest('basic', basic.url('app.git'), 'basic-wrong'),
+    gitRepositoryManifest('bearer', bearerServer.url('subst.git'), 'bearer', {
+      'mooring.dev/webhook-secret': 'hook',
+    }),
+    gitRepositoryManifest('ssh', ssh.url('app.git'), 'ssh-plain'),
+    gitRepositoryManifest('ssh-enc', ssh.url('app.git'), 'ssh-enc'),
+    gitRepositoryManifest('ssh-wrong', ssh.url('app.git'), 'ssh-wrong'),
+  ]);
   // SOPS: decrypted and applied, a tampered copy (MAC failure), and no decryption configured.
   await env.source('sopsleak', {
     'ok/secret.yaml': sopsDoc,
